@@ -1,0 +1,43 @@
+// Small wrappers over OpenSSL for what the core needs: randomness, hashes, HMAC, encodings,
+// constant-time comparison. Nothing here allocates secrets on the log path.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lmsgw::crypto {
+
+using Digest = std::array<std::uint8_t, 32>;
+
+// Cryptographically secure random bytes (OpenSSL RAND_bytes). Aborts if the CSPRNG fails:
+// continuing without randomness would mint guessable session ids.
+std::vector<std::uint8_t> random_bytes(std::size_t count);
+// `count` random bytes as unpadded base64url (e.g. 32 bytes -> 43 characters).
+std::string random_token(std::size_t count);
+
+Digest sha256(std::string_view data) noexcept;
+Digest hmac_sha256(std::string_view key, std::string_view data) noexcept;
+
+std::string base64url_encode(std::string_view bytes);
+std::string base64url_encode(const Digest& digest);
+// Accepts unpadded and padded input; nullopt on any character outside the alphabet.
+std::optional<std::string> base64url_decode(std::string_view text);
+std::string base64_encode(std::string_view bytes);  // standard alphabet, padded
+std::string hex_encode(std::string_view bytes);
+std::string hex_encode(const Digest& digest);
+
+// Compares without an early exit, so the time taken does not reveal where inputs differ.
+// Different lengths compare unequal (length is not secret for our uses).
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
+bool constant_time_equal(const Digest& a, const Digest& b) noexcept;
+
+inline std::string_view as_view(const Digest& digest) noexcept {
+  return {reinterpret_cast<const char*>(digest.data()), digest.size()};
+}
+
+}  // namespace lmsgw::crypto

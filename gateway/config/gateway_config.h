@@ -1,0 +1,108 @@
+// The gateway's configuration, parsed and validated from one YAML file at start-up.
+// Every error is reported as `file:line: key: reason` and stops start-up; every key is
+// documented in docs/configuration.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/client.h"
+#include "http/server.h"
+#include "identity/minimizer.h"
+#include "lmsgw/sdk/config_node.h"
+#include "lmsgw/sdk/result.h"
+
+namespace lmsgw::config {
+
+enum class LogLevel : std::uint8_t { debug, info, warn, error };
+
+struct LoggingConfig {
+  LogLevel level = LogLevel::info;
+  std::optional<std::string> file;  // stderr when absent
+};
+
+struct ServerConfig {
+  http::ServerOptions options;
+  // The external base URL browsers use, e.g. https://login.district.example. Callback URLs are
+  // `public_url + "/callback/" + connection id`. No trailing slash, no query.
+  std::string public_url;
+};
+
+struct StoreConfig {
+  std::string sqlite_path;
+};
+
+struct SessionConfig {
+  std::string cookie_name = "lmsgw_session";
+  // Only the loopback demo may turn this off: validation refuses `false` unless public_url
+  // is http:// on a loopback host.
+  bool cookie_secure = true;
+  std::chrono::seconds lifetime{8 * 3600};
+  // Allowed return URLs: each entry is an absolute URL prefix (scheme, host, port exact,
+  // path prefix on a segment boundary).
+  std::vector<std::string> return_url_prefixes;
+  std::string default_return_url;
+  // How long a started sign-in waits for its callback.
+  std::chrono::seconds login_timeout{600};
+  std::size_t max_pending_logins = 100'000;
+};
+
+struct PluginLoad {
+  std::string name;
+  std::optional<std::string> file;  // explicit path; else lmsgw_<name>.so in the directories
+  bool required = true;
+  sdk::ConfigNode::Location where;
+};
+
+struct PluginsConfig {
+  std::vector<std::string> directories;
+  std::vector<PluginLoad> load;
+};
+
+struct DistrictConfig {
+  std::string id;
+  identity::NamePolicy names;
+};
+
+struct ConnectionConfig {
+  std::string id;       // the key under `connections:`; appears in /login/{id}
+  std::string plugin;   // a loaded plugin's name
+  // Namespace for keyed subject hashes; defaults to the plugin name.
+  std::string identity_namespace;
+  // Either one fixed district for everyone signing in here...
+  std::optional<std::string> district;
+  // ...or the provider's district ids mapped to ours.
+  std::map<std::string, std::string> provider_districts;
+  bool allow_provider_initiated = false;
+  sdk::ConfigNode plugin_config;  // the `config:` subtree, for the plugin
+  sdk::ConfigNode node;           // the whole connection, for error locations
+};
+
+struct GatewayConfig {
+  std::string file;  // the path it was loaded from
+  ServerConfig server;
+  LoggingConfig logging;
+  StoreConfig store;
+  http::ClientOptions http_client;
+  SessionConfig session;
+  PluginsConfig plugins;
+  std::map<std::string, DistrictConfig> districts;
+  std::map<std::string, ConnectionConfig> connections;
+  // Secrets stay references here; they are resolved through SecretResolver.
+  sdk::ConfigNode pepper_ref;
+  sdk::ConfigNode root;
+};
+
+// Reads YAML into a ConfigNode tree with the file and line of every node.
+sdk::Result<sdk::ConfigNode> load_yaml(const std::string& path);
+
+// Parses and validates the whole file. Relative paths in it are resolved against the
+// directory of the file.
+sdk::Result<GatewayConfig> load_gateway_config(const std::string& path);
+sdk::Result<GatewayConfig> parse_gateway_config(const sdk::ConfigNode& root);
+
+}  // namespace lmsgw::config

@@ -1,0 +1,70 @@
+// Our own request/response types, so that Beast stays inside server.cpp and client.cpp.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lmsgw::http {
+
+enum class Method : std::uint8_t { get, head, post, put, patch, delete_, options, other };
+
+std::string_view to_string(Method method) noexcept;
+
+struct HeaderView {
+  std::string_view name;
+  std::string_view value;
+};
+
+// A request as the server read it. Every view points into the server's buffers and stays
+// valid until the handler's response has been sent, also when the handler runs on a worker.
+struct Request {
+  static constexpr std::size_t kMaxRouteParams = 4;
+
+  Method method = Method::get;
+  std::string_view target;  // as sent: path and query
+  std::string_view path;
+  std::string_view query;   // without '?'
+  std::vector<HeaderView> headers;
+  std::string_view body;
+  std::string_view remote_address;
+  bool tls = false;
+  // Filled by the router from `{name}` segments of the route pattern.
+  std::array<std::pair<std::string_view, std::string_view>, kMaxRouteParams> route_params{};
+  std::size_t route_param_count = 0;
+
+  // Case-insensitive; the first header named `name`, empty when absent.
+  std::string_view header(std::string_view name) const noexcept;
+  std::string_view route_param(std::string_view name) const noexcept;
+  // The value of cookie `name` in the Cookie header(s), empty when absent.
+  std::string_view cookie(std::string_view name) const noexcept;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  static Response text(int status, std::string body);
+  static Response html(int status, std::string body);
+  static Response json(int status, std::string body);
+  // 303 after a POST, 302 otherwise; no body beyond a short link.
+  static Response redirect(std::string location, int status = 302);
+
+  Response& with_header(std::string name, std::string value) &;
+  Response&& with_header(std::string name, std::string value) &&;
+};
+
+// Decodes application/x-www-form-urlencoded (also a URL query): '+' is a space, %XX escapes.
+// Returns pairs in order; malformed escapes fail the whole decode.
+bool parse_form(std::string_view encoded, std::vector<std::pair<std::string, std::string>>& out);
+
+// Percent-encodes for a query component (RFC 3986 unreserved characters kept).
+std::string url_encode(std::string_view value);
+
+}  // namespace lmsgw::http

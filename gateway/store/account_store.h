@@ -1,0 +1,73 @@
+// AccountStore: where minimal accounts, identity links and sessions live. Callers see only
+// this interface, so the PostgreSQL backend can replace SQLite without changing them.
+// Nothing stored here is ever more than the minimal account (PRIVACY.md A): the store's
+// input types carry nothing else.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/crypto.h"
+#include "identity/minimal_account.h"
+#include "identity/minimizer.h"
+#include "lmsgw/sdk/result.h"
+
+namespace lmsgw::store {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct StoredAccount {
+  std::string id;  // opaque, random, minted by the store
+  identity::MinimalAccount account;
+  TimePoint created_at{};
+  TimePoint last_sign_in_at{};
+
+  friend bool operator==(const StoredAccount&, const StoredAccount&) = default;
+};
+
+// A session is stored by the SHA-256 of its id: the database never holds a usable cookie.
+struct SessionRecord {
+  crypto::Digest id_hash{};
+  std::string account_id;
+  TimePoint created_at{};
+  TimePoint expires_at{};
+
+  friend bool operator==(const SessionRecord&, const SessionRecord&) = default;
+};
+
+struct LiveSession {
+  SessionRecord session;
+  StoredAccount account;
+};
+
+// Implementations are safe to call from several threads.
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+
+  // In one transaction: finds the account linked to `minimized.key`, refreshes its minimal
+  // fields and last sign-in time, or creates the account and the link.
+  virtual sdk::Result<StoredAccount> upsert_from_sign_in(const identity::Minimized& minimized,
+                                                         std::string_view connection_id,
+                                                         TimePoint now) = 0;
+
+  // Records a district the configuration names (idempotent).
+  virtual sdk::Result<void> ensure_district(std::string_view district_id, TimePoint now) = 0;
+
+  virtual sdk::Result<std::optional<StoredAccount>> find_account(std::string_view account_id) = 0;
+
+  virtual sdk::Result<void> insert_session(const SessionRecord& session) = 0;
+  // True when a session was deleted.
+  virtual sdk::Result<bool> delete_session(const crypto::Digest& id_hash) = 0;
+  // Sessions not expired at `now`, with their accounts: what the in-memory cache loads.
+  virtual sdk::Result<std::vector<LiveSession>> live_sessions(TimePoint now) = 0;
+  virtual sdk::Result<std::size_t> delete_expired_sessions(TimePoint now) = 0;
+
+  virtual sdk::Result<int> schema_version() = 0;
+};
+
+}  // namespace lmsgw::store

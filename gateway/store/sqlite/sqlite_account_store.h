@@ -1,0 +1,26 @@
+// The embedded default backend: one SQLite file in WAL mode.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "lmsgw/sdk/result.h"
+#include "store/account_store.h"
+
+namespace lmsgw::store {
+
+struct SqliteOptions {
+  std::string path;
+  // Applies pending migrations on open; lmsgwctl can also run them alone.
+  bool migrate = true;
+  int busy_timeout_ms = 5'000;
+};
+
+// The schema version this build writes and reads.
+int sqlite_latest_schema_version() noexcept;
+
+// Opens (creating if needed) the database, sets WAL and foreign keys, and migrates. Refuses
+// a database whose schema is newer than this build knows.
+sdk::Result<std::unique_ptr<AccountStore>> open_sqlite_store(const SqliteOptions& options);
+
+}  // namespace lmsgw::store

@@ -1,0 +1,97 @@
+/// @file
+/// @brief `AuthPlugin`: one sign-in connection speaking one provider's protocol.
+///
+/// The division of labour, which is what makes plugins safe to write:
+/// - the core mints `state`, `nonce` and the PKCE verifier, binds the state to the browser,
+///   makes it single-use, and checks it on the callback before the plugin sees anything;
+/// - the plugin speaks the provider's protocol: it builds the redirect, redeems the code,
+///   verifies what it receives and reports the identity as an `ExternalIdentity`;
+/// - the core applies the privacy contract, stores the minimal account and mints the session.
+/// A plugin never writes to the store and never mints sessions.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lmsgw/sdk/http.h"
+#include "lmsgw/sdk/identity.h"
+#include <boost/config.hpp>
+
+#include "lmsgw/sdk/result.h"
+#include "lmsgw/sdk/signals.h"
+
+namespace lmsgw::sdk {
+
+/// The start of a sign-in: `GET|POST /login/{connection}`.
+struct LoginRequest {
+  /// The exact callback URL of this connection, from configuration (never from the request).
+  std::string redirect_uri;
+  /// Opaque, single-use, bound to the browser by the core. Send it to the provider as is.
+  std::string state;
+  /// For OpenID Connect providers: send as `nonce`, check it in the `id_token`.
+  std::string nonce;
+  /// PKCE (RFC 7636) S256 challenge of a verifier the core keeps for the callback.
+  std::string code_challenge;
+  /// The query or form parameters of the login request (`login_hint`, LTI's `iss`, ...).
+  std::map<std::string, std::string> params;
+};
+
+/// Where to send the browser, and what to remember until the callback.
+struct LoginRedirect {
+  std::string url;
+  /// Opaque data the core keeps server-side with the state and hands back on the callback
+  /// (at most 4 KiB). It is never sent to the browser.
+  std::string flow_data;
+};
+
+/// What the core kept from `begin` for this callback, after checking the state.
+struct StartedLogin {
+  std::string nonce;
+  std::string code_verifier;
+  std::string flow_data;
+};
+
+/// The provider's callback: `GET|POST /callback/{connection}`.
+struct CallbackRequest {
+  /// The same exact callback URL that `begin` was given.
+  std::string redirect_uri;
+  /// The query (GET) or form (POST) parameters, `state` removed.
+  std::map<std::string, std::string> params;
+  /// Present when the callback carried the state of a login this gateway started. Absent
+  /// for a provider-initiated sign-in (e.g. Clever Instant Login), which the core only lets
+  /// through when the connection allows it; a plugin that does not support provider-initiated
+  /// sign-in must answer `ErrorCode::state_missing`.
+  std::optional<StartedLogin> login;
+};
+
+/// A provider's server-to-server notification: `POST /webhooks/{connection}`.
+struct WebhookRequest {
+  std::string content_type;
+  HttpHeaders headers;
+  std::string body;
+};
+
+/// Implementations must be safe to call from several threads at once.
+class BOOST_SYMBOL_VISIBLE AuthPlugin {
+ public:
+  virtual ~AuthPlugin() = default;
+
+  /// Builds the redirect to the provider.
+  virtual Result<LoginRedirect> begin(const LoginRequest& request) noexcept = 0;
+
+  /// Redeems the callback and returns the identity the provider vouches for. Never returns
+  /// an identity it did not verify (code redeemed server-side, or token signature checked).
+  virtual Result<ExternalIdentity> complete(const CallbackRequest& request) noexcept = 0;
+
+  /// Whether this plugin can complete a sign-in that the provider started (no `login`).
+  virtual bool supports_provider_initiated() const noexcept { return false; }
+
+  /// Verifies and decodes a provider notification.
+  virtual Result<std::vector<ProviderSignal>> handle_signal(const WebhookRequest&) noexcept {
+    return Error{ErrorCode::unsupported, "this connection accepts no webhooks"};
+  }
+};
+
+}  // namespace lmsgw::sdk

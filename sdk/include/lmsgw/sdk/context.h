@@ -1,0 +1,101 @@
+/// @file
+/// @brief `PluginContext`: everything the core lends a plugin instance.
+///
+/// The core owns the context and keeps it alive for as long as the plugin instance it was
+/// given to, so a plugin may keep references to the services it returns.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "lmsgw/sdk/config_node.h"
+#include "lmsgw/sdk/http.h"
+#include <boost/config.hpp>
+
+#include "lmsgw/sdk/result.h"
+
+namespace lmsgw::sdk {
+
+/// Wall-clock time, injectable so tests can pin it.
+class BOOST_SYMBOL_VISIBLE Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::system_clock::time_point now() const noexcept = 0;
+};
+
+enum class LogLevel : std::uint8_t { debug, info, warn, error };
+
+/// One structured field of a log line.
+struct LogField {
+  std::string_view key;
+  std::string_view value;
+};
+
+/// A logger that redacts.
+///
+/// The message should be a constant sentence. Field values are printed only for keys the
+/// core knows to be safe (`connection`, `step`, `status`, `error`, `endpoint`, `count`,
+/// `duration_ms`, `attempt`); any other field is printed as `[redacted]`. Secret values the
+/// core resolved for the plugin and anything shaped like an email address are masked
+/// wherever they appear, message included. Never pass a name, email, birthdate or token.
+class BOOST_SYMBOL_VISIBLE Logger {
+ public:
+  virtual ~Logger() = default;
+  virtual void log(LogLevel level, std::string_view message,
+                   std::initializer_list<LogField> fields) noexcept = 0;
+
+  void debug(std::string_view message, std::initializer_list<LogField> fields = {}) noexcept {
+    log(LogLevel::debug, message, fields);
+  }
+  void info(std::string_view message, std::initializer_list<LogField> fields = {}) noexcept {
+    log(LogLevel::info, message, fields);
+  }
+  void warn(std::string_view message, std::initializer_list<LogField> fields = {}) noexcept {
+    log(LogLevel::warn, message, fields);
+  }
+  void error(std::string_view message, std::initializer_list<LogField> fields = {}) noexcept {
+    log(LogLevel::error, message, fields);
+  }
+};
+
+/// A secret value. It never prints itself: there is no stream operator and no implicit
+/// conversion; `reveal()` is the one, greppable, way to read it.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  const std::string& reveal() const noexcept { return value_; }
+  bool empty() const noexcept { return value_.empty(); }
+
+ private:
+  std::string value_;
+};
+
+/// Resolves secret references from configuration.
+class BOOST_SYMBOL_VISIBLE Secrets {
+ public:
+  virtual ~Secrets() = default;
+  /// `node` must be a reference, `env:NAME` or `file:PATH`; an inline value is refused so that
+  /// secrets never sit in a configuration file. Errors point at the node (`file:line: key`).
+  virtual Result<Secret> resolve(const ConfigNode& node) noexcept = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE PluginContext {
+ public:
+  virtual ~PluginContext() = default;
+
+  /// The connection this instance serves (the key under `connections:` in the config).
+  virtual std::string_view connection_id() const noexcept = 0;
+  /// The connection's `config:` subtree, for the plugin alone to interpret.
+  virtual const ConfigNode& config() const noexcept = 0;
+  virtual HttpClient& http() noexcept = 0;
+  virtual const Clock& clock() const noexcept = 0;
+  virtual Logger& logger() noexcept = 0;
+  virtual Secrets& secrets() noexcept = 0;
+};
+
+}  // namespace lmsgw::sdk
