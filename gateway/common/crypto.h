@@ -1,4 +1,5 @@
-// Small wrappers over OpenSSL for what the core needs: randomness, hashes, HMAC, encodings,
+// Small wrappers over OpenSSL for what the core needs: randomness, hashes, HMAC, encodings
+// (the encoders forward to lmsgw/sdk/encoding.h, shared with plugins),
 // constant-time comparison. Nothing here allocates secrets on the log path.
 #pragma once
 

@@ -5,6 +5,7 @@
 #include "lmsgw/sdk/auth_plugin.h"
 #include "lmsgw/sdk/config_node.h"
 #include "lmsgw/sdk/context.h"
+#include "lmsgw/sdk/encoding.h"
 #include "lmsgw/sdk/errors.h"
 #include "lmsgw/sdk/http.h"
 #include "lmsgw/sdk/identity.h"
