@@ -1,5 +1,6 @@
 /// @file
-/// @brief Base64, base64url and hex, for plugins and the core alike (JWTs, HTTP Basic auth).
+/// @brief Base64, base64url, hex and percent-encoding, for plugins and the core alike
+/// (JWTs, HTTP Basic auth, OAuth query strings).
 #pragma once
 
 #include <cstdint>
@@ -92,6 +93,26 @@ inline std::string hex_encode(std::string_view bytes) {
   for (unsigned char c : bytes) {
     out += kDigits[c >> 4];
     out += kDigits[c & 15];
+  }
+  return out;
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters: safe in a query component,
+/// a form field (application/x-www-form-urlencoded) and a path segment.
+inline std::string percent_encode(std::string_view text) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+    }
   }
   return out;
 }
