@@ -2,8 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/crypto.h"
 #include "lmsgw/sdk/identity.h"
@@ -24,12 +26,18 @@ struct AgeRecord {
   friend bool operator==(const AgeRecord&, const AgeRecord&) = default;
 };
 
+// Whole years elapsed from `from` to `to`, counting an anniversary of 29 February on
+// 1 March in common years (the later candidate, so nobody is aged early). nullopt when either
+// date is not a real calendar date (years 1..9999) or `to` is before `from`.
+std::optional<int> whole_years_between(sdk::CivilDate from, sdk::CivilDate to) noexcept;
+
 enum class AgeBand : std::uint8_t { under13, thirteen_plus };
 std::string_view to_string(AgeBand band) noexcept;
 
 // The band on `today`. Unknown age counts as under 13. Without the birthdate we only know a
 // lower bound of the current age (years + whole years since computed_on), so a child is
 // reported under 13 until that bound reaches 13: never too old, at most a year too young.
+// A `today` before computed_on (a clock set back) gives no usable bound: under 13.
 AgeBand age_band(const std::optional<AgeRecord>& age, sdk::CivilDate today) noexcept;
 
 // The first day on which age_band() answers thirteen_plus, or nullopt if it never will

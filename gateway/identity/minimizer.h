@@ -4,6 +4,8 @@
 // dropped because nothing copies it.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,13 +33,16 @@ struct Minimized {
 
 class Minimizer {
  public:
-  // `pepper` keys every hash; at least 32 bytes.
-  explicit Minimizer(sdk::Secret pepper);
+  static constexpr std::size_t kMinPepperBytes = 32;
+
+  // `pepper` keys every hash. A pepper shorter than kMinPepperBytes is refused
+  // (config_invalid): a short key would let a stolen database be brute-forced back to emails.
+  static sdk::Result<Minimizer> create(sdk::Secret pepper);
 
   // `identity_namespace` separates subjects of different providers (e.g. "clever").
   // `district_id` is the internal district the core resolved, if any. `today` is the date
   // the age is computed on. Fails with not_permitted for roles that may not hold an account
-  // (guardian, unknown) and invalid_request for an empty subject.
+  // (guardian, unknown) and invalid_request for an empty subject or namespace.
   sdk::Result<Minimized> minimize(const sdk::ExternalIdentity& identity,
                                   std::string_view identity_namespace,
                                   std::optional<std::string> district_id,
@@ -47,6 +52,8 @@ class Minimizer {
   crypto::Digest email_hash(std::string_view email) const;
 
  private:
+  explicit Minimizer(sdk::Secret pepper);
+
   sdk::Secret pepper_;
 };
 
@@ -56,7 +63,9 @@ class Minimizer {
 std::optional<int> age_in_years(sdk::CivilDate birthdate, sdk::CivilDate today) noexcept;
 
 // First name for display: the given name, or the first word of a full name; control
-// characters removed, trimmed, at most 64 bytes (cut on a UTF-8 boundary).
+// characters (C0 incl. CR/LF/TAB, DEL, C1) and invalid UTF-8 removed, trimmed, at most 64 bytes
+// (cut on a UTF-8 boundary). Empty when the identity has neither. The result never holds CR,
+// LF or any other control character, so it cannot split an HTTP header.
 std::string display_first_name(const sdk::ExternalIdentity& identity);
 
 }  // namespace lmsgw::identity

@@ -44,7 +44,8 @@ struct LiveSession {
   StoredAccount account;
 };
 
-// Implementations are safe to call from several threads.
+// Implementations are safe to call from several threads. Times are kept to the whole second;
+// what a write returns equals what a later read returns.
 class AccountStore {
  public:
   virtual ~AccountStore() = default;

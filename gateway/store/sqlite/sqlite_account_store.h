@@ -19,8 +19,10 @@ struct SqliteOptions {
 // The schema version this build writes and reads.
 int sqlite_latest_schema_version() noexcept;
 
-// Opens (creating if needed) the database, sets WAL and foreign keys, and migrates. Refuses
-// a database whose schema is newer than this build knows.
+// Opens the database, sets WAL, foreign keys and secure_delete, and migrates. Refuses a
+// database whose schema is newer than this build knows. With `migrate` false it neither
+// creates a missing file nor migrates: a database that needs migration is refused
+// ("run lmsgwctl migrate").
 sdk::Result<std::unique_ptr<AccountStore>> open_sqlite_store(const SqliteOptions& options);
 
 }  // namespace lmsgw::store
