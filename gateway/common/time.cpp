@@ -1,0 +1,49 @@
+#include "common/time.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace lmsgw::time {
+
+sdk::CivilDate civil_date_utc(std::chrono::system_clock::time_point when) noexcept {
+  const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(when)};
+  return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+          static_cast<unsigned>(ymd.day())};
+}
+
+bool is_valid(sdk::CivilDate date) noexcept {
+  return std::chrono::year_month_day{std::chrono::year{date.year}, std::chrono::month{date.month},
+                                     std::chrono::day{date.day}}
+      .ok();
+}
+
+std::string to_iso_date(sdk::CivilDate date) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", date.year, date.month, date.day);
+  return buffer;
+}
+
+std::optional<sdk::CivilDate> parse_iso_date(std::string_view text) noexcept {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  sdk::CivilDate date;
+  auto number = [&](std::size_t offset, std::size_t length, auto& out) {
+    const char* first = text.data() + offset;
+    auto [end, ec] = std::from_chars(first, first + length, out);
+    return ec == std::errc{} && end == first + length;
+  };
+  if (!number(0, 4, date.year) || !number(5, 2, date.month) || !number(8, 2, date.day)) {
+    return std::nullopt;
+  }
+  if (!is_valid(date)) return std::nullopt;
+  return date;
+}
+
+std::int64_t to_unix_seconds(std::chrono::system_clock::time_point when) noexcept {
+  return std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
+}
+
+std::chrono::system_clock::time_point from_unix_seconds(std::int64_t seconds) noexcept {
+  return std::chrono::system_clock::time_point{std::chrono::seconds{seconds}};
+}
+
+}  // namespace lmsgw::time

@@ -1,0 +1,27 @@
+#include "common/time.h"
+
+#include <gtest/gtest.h>
+
+namespace lmsgw::time {
+namespace {
+
+TEST(CivilDate, ConvertsUnixTimeToUtcDate) {
+  EXPECT_EQ(civil_date_utc(from_unix_seconds(0)), (sdk::CivilDate{1970, 1, 1}));
+  // 2024-02-29T23:59:59Z
+  EXPECT_EQ(civil_date_utc(from_unix_seconds(1709251199)), (sdk::CivilDate{2024, 2, 29}));
+  EXPECT_EQ(civil_date_utc(from_unix_seconds(1709251200)), (sdk::CivilDate{2024, 3, 1}));
+}
+
+TEST(IsoDate, RoundTripsAndRejectsInvalidDates) {
+  EXPECT_EQ(to_iso_date({2015, 3, 4}), "2015-03-04");
+  EXPECT_EQ(parse_iso_date("2015-03-04"), (sdk::CivilDate{2015, 3, 4}));
+  EXPECT_EQ(parse_iso_date("2024-02-29"), (sdk::CivilDate{2024, 2, 29}));
+  EXPECT_FALSE(parse_iso_date("2023-02-29").has_value());
+  EXPECT_FALSE(parse_iso_date("2015-13-01").has_value());
+  EXPECT_FALSE(parse_iso_date("2015-3-4").has_value());
+  EXPECT_FALSE(parse_iso_date("2015-03-04T00").has_value());
+  EXPECT_FALSE(parse_iso_date("20x5-03-04").has_value());
+}
+
+}  // namespace
+}  // namespace lmsgw::time
