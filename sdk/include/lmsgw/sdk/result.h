@@ -34,6 +34,7 @@ class [[nodiscard]] Result {
   T&& value() && noexcept { return std::move(*std::get_if<0>(&state_)); }
   T& operator*() & noexcept { return value(); }
   const T& operator*() const& noexcept { return value(); }
+  T&& operator*() && noexcept { return std::move(*this).value(); }
   T* operator->() noexcept { return &value(); }
   const T* operator->() const noexcept { return &value(); }
 

@@ -1,0 +1,137 @@
+#include "session/session_service.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "common/time.h"
+#include "lmsgw/sdk/testing/mocks.h"
+#include "session/forward_auth.h"
+#include "store/sqlite/sqlite_account_store.h"
+
+namespace lmsgw::session {
+namespace {
+
+using namespace std::chrono_literals;
+
+class SessionServiceTest : public ::testing::Test {
+ protected:
+  SessionServiceTest()
+      : path_(std::filesystem::temp_directory_path() /
+              ("lmsgw-session-test-" + std::to_string(std::random_device{}()) + ".db")),
+        clock_(time::from_unix_seconds(1'700'000'000)) {
+    store_ = std::move(*store::open_sqlite_store({.path = path_.string()}));
+    EXPECT_TRUE(store_->ensure_district("springfield", clock_.now()).ok());
+    minimizer_.emplace(std::move(*identity::Minimizer::create(sdk::Secret(std::string(40, 'p')))));
+  }
+  ~SessionServiceTest() override {
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
+  }
+
+  store::StoredAccount account(sdk::Role role, std::optional<sdk::CivilDate> birthdate) {
+    sdk::ExternalIdentity identity;
+    identity.subject = "subject-" + std::to_string(++subjects_);
+    identity.role = role;
+    identity.given_name = "Ana";
+    identity.birthdate = birthdate;
+    auto minimized = minimizer_->minimize(identity, "clever", "springfield", {},
+                                          time::civil_date_utc(clock_.now()));
+    return *store_->upsert_from_sign_in(*minimized, "clever", clock_.now());
+  }
+
+  http::Response check(const ForwardAuth& auth, const std::string& session_id) {
+    const std::string cookie = "other=1; lmsgw_session=" + session_id;
+    http::Request request;
+    request.headers.push_back({"Cookie", cookie});
+    return auth.check(request);
+  }
+
+  std::filesystem::path path_;
+  sdk::testing::FixedClock clock_;
+  std::unique_ptr<store::AccountStore> store_;
+  std::optional<identity::Minimizer> minimizer_;
+  SessionCache cache_;
+  int subjects_ = 0;
+};
+
+std::string header(const http::Response& response, std::string_view name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) return value;
+  }
+  return "<absent>";
+}
+
+TEST_F(SessionServiceTest, StartedSessionIsFoundAndStoredOnlyAsAHash) {
+  SessionService sessions(*store_, cache_, clock_, 3600s);
+  auto started = sessions.start(account(sdk::Role::student, sdk::CivilDate{2015, 3, 4}));
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(started->id.size(), 43u);
+  ASSERT_NE(sessions.find(started->id), nullptr);
+  EXPECT_EQ(sessions.find(started->id)->display_name, "Ana");
+  // The store knows the session by hash: a fresh cache loads it, the raw id is nowhere.
+  SessionCache fresh;
+  SessionService reloaded(*store_, fresh, clock_, 3600s);
+  EXPECT_EQ(*reloaded.load_from_store(), 1u);
+  EXPECT_NE(reloaded.find(started->id), nullptr);
+}
+
+TEST_F(SessionServiceTest, ExpiredEndedAndMalformedSessionsAreNotFound) {
+  SessionService sessions(*store_, cache_, clock_, 3600s);
+  auto started = sessions.start(account(sdk::Role::teacher, std::nullopt));
+  clock_.advance(3601s);
+  EXPECT_EQ(sessions.find(started->id), nullptr);
+  clock_.advance(-3601s);
+  EXPECT_TRUE(*sessions.end(started->id));
+  EXPECT_EQ(sessions.find(started->id), nullptr);
+  EXPECT_FALSE(*sessions.end(started->id));
+  EXPECT_EQ(sessions.find("short"), nullptr);
+  EXPECT_EQ(sessions.find(std::string(43, '!')), nullptr);
+}
+
+TEST_F(SessionServiceTest, ForwardAuthAnswersWithThePlatformHeadersOnly) {
+  SessionService sessions(*store_, cache_, clock_, 3600s);
+  const store::StoredAccount student = account(sdk::Role::student, sdk::CivilDate{2015, 3, 4});
+  auto started = sessions.start(student);
+  ForwardAuth auth(sessions, "lmsgw_session", clock_);
+
+  http::Response ok = check(auth, started->id);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(header(ok, "X-Account-Id"), student.id);
+  EXPECT_EQ(header(ok, "X-Account-Role"), "student");
+  EXPECT_EQ(header(ok, "X-District-Id"), "springfield");
+  EXPECT_EQ(header(ok, "X-Age-Band"), "under13");
+  EXPECT_EQ(header(ok, "X-Display-Name"), "Ana");
+  EXPECT_EQ(ok.headers.size(), 6u);  // the five identity headers and Cache-Control
+
+  EXPECT_EQ(check(auth, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").status, 401);
+  http::Request no_cookie;
+  EXPECT_EQ(auth.check(no_cookie).status, 401);
+}
+
+TEST_F(SessionServiceTest, AgeBandErrsOnTheYoungSideUntilTheAgeIsRecomputed) {
+  SessionService sessions(*store_, cache_, clock_, 3600s * 24 * 365 * 5);
+  // 14 November 2023: born 15 November 2010, so 12 today and 13 tomorrow. Only the age (12,
+  // computed today) is kept, so the session keeps saying under13 until the lower bound of
+  // the age reaches 13, a year on; a new sign-in recomputes the age from the birthdate.
+  auto started = sessions.start(account(sdk::Role::student, sdk::CivilDate{2010, 11, 15}));
+  ForwardAuth auth(sessions, "lmsgw_session", clock_);
+  EXPECT_EQ(header(check(auth, started->id), "X-Age-Band"), "under13");
+  clock_.advance(24h);
+  EXPECT_EQ(header(check(auth, started->id), "X-Age-Band"), "under13");
+  auto recomputed = sessions.start(account(sdk::Role::student, sdk::CivilDate{2010, 11, 15}));
+  EXPECT_EQ(header(check(auth, recomputed->id), "X-Age-Band"), "13plus");
+  clock_.advance(365 * 24h);
+  EXPECT_EQ(header(check(auth, started->id), "X-Age-Band"), "13plus");
+}
+
+TEST_F(SessionServiceTest, UnknownAgeCountsAsUnderThirteen) {
+  SessionService sessions(*store_, cache_, clock_, 3600s);
+  auto started = sessions.start(account(sdk::Role::student, std::nullopt));
+  ForwardAuth auth(sessions, "lmsgw_session", clock_);
+  EXPECT_EQ(header(check(auth, started->id), "X-Age-Band"), "under13");
+}
+
+}  // namespace
+}  // namespace lmsgw::session
