@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -69,8 +70,8 @@ struct DistrictConfig {
 };
 
 struct ConnectionConfig {
-  std::string id;       // the key under `connections:`; appears in /login/{id}
-  std::string plugin;   // a loaded plugin's name
+  std::string id;      // the key under `connections:`; appears in /login/{id}
+  std::string plugin;  // a loaded plugin's name
   // Namespace for keyed subject hashes; defaults to the plugin name.
   std::string identity_namespace;
   // Either one fixed district for everyone signing in here...
@@ -83,7 +84,8 @@ struct ConnectionConfig {
 };
 
 struct GatewayConfig {
-  std::string file;  // the path it was loaded from
+  std::string file;       // the path it was loaded from
+  std::string directory;  // absolute directory of `file`; relative paths resolve against it
   ServerConfig server;
   LoggingConfig logging;
   StoreConfig store;
@@ -97,12 +99,16 @@ struct GatewayConfig {
   sdk::ConfigNode root;
 };
 
-// Reads YAML into a ConfigNode tree with the file and line of every node.
+// Reads YAML into a ConfigNode tree with the file and line of every node. Paths are dotted
+// (`connections.clever.config.client_id`, `plugins.load[0].name`); a mapping value is located
+// at its key's line. Refused: syntax errors, duplicate keys, keys that are not scalars,
+// anchors/aliases, explicit tags and more than one document.
 sdk::Result<sdk::ConfigNode> load_yaml(const std::string& path);
 
 // Parses and validates the whole file. Relative paths in it are resolved against the
-// directory of the file.
+// directory of the file. The first error found is returned, as `file:line: key: reason`.
 sdk::Result<GatewayConfig> load_gateway_config(const std::string& path);
+// Same, from a tree load_yaml made; the file named by `root.location()` anchors relative paths.
 sdk::Result<GatewayConfig> parse_gateway_config(const sdk::ConfigNode& root);
 
 }  // namespace lmsgw::config

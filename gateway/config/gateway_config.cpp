@@ -1,0 +1,547 @@
+#include "config/gateway_config.h"
+
+#include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "config/secrets.h"
+#include "config/validators.h"
+
+namespace lmsgw::config {
+namespace {
+
+using sdk::ConfigNode;
+using sdk::Error;
+using sdk::Result;
+
+constexpr std::string_view kBadIdentifier =
+    "must be 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit";
+
+// Moves a successful result into `out`, or hands back its error.
+template <class T, class U>
+std::optional<Error> take(Result<T> result, U& out) {
+  if (!result) return result.error();
+  out = std::move(*result);
+  return std::nullopt;
+}
+
+std::optional<Error> take(Result<void> result) {
+  if (!result) return result.error();
+  return std::nullopt;
+}
+
+// A sub-mapping: nullptr when absent (or written as an empty value) and not required.
+Result<const ConfigNode*> section(const ConfigNode& parent, std::string_view key, bool required) {
+  const ConfigNode* child = parent.find(key);
+  if (child == nullptr || child->is_null()) {
+    if (required) return parent.missing(key);
+    return static_cast<const ConfigNode*>(nullptr);
+  }
+  if (!child->is_mapping()) return child->error("expected a mapping");
+  return child;
+}
+
+// A present, scalar value (its text is read by the caller's own check).
+Result<const ConfigNode*> required_scalar(const ConfigNode& parent, std::string_view key) {
+  const ConfigNode* child = parent.find(key);
+  if (child == nullptr || child->is_null()) return parent.missing(key);
+  if (!child->is_scalar()) return child->error("expected a string");
+  return child;
+}
+
+Result<std::string> required_path(const ConfigNode& parent, std::string_view key,
+                                  const std::filesystem::path& base) {
+  auto node = required_scalar(parent, key);
+  if (!node) return node.error();
+  if ((*node)->text().empty()) return (*node)->error("must not be empty");
+  return resolve_path(base, (*node)->text());
+}
+
+Result<std::optional<std::string>> optional_path(const ConfigNode& parent, std::string_view key,
+                                                 const std::filesystem::path& base) {
+  const ConfigNode* child = parent.find(key);
+  if (child == nullptr || child->is_null()) return std::optional<std::string>{};
+  auto path = required_path(parent, key, base);
+  if (!path) return path.error();
+  return std::optional<std::string>{std::move(*path)};
+}
+
+template <class T>
+std::optional<Error> take_int(const ConfigNode& parent, std::string_view key, std::int64_t fallback,
+                              std::int64_t min, std::int64_t max, T& out) {
+  auto value = parent.get_int(key, fallback, min, max);
+  if (!value) return value.error();
+  out = static_cast<T>(*value);
+  return std::nullopt;
+}
+
+template <class Duration>
+std::optional<Error> take_duration(const ConfigNode& parent, std::string_view key,
+                                   std::int64_t fallback, std::int64_t min, std::int64_t max,
+                                   Duration& out) {
+  auto value = parent.get_int(key, fallback, min, max);
+  if (!value) return value.error();
+  out = Duration(*value);
+  return std::nullopt;
+}
+
+// One of `choices`, mapped to its value; `fallback` when absent.
+template <class T>
+Result<T> get_choice(const ConfigNode& parent, std::string_view key, T fallback,
+                     std::initializer_list<std::pair<std::string_view, T>> choices) {
+  const ConfigNode* child = parent.find(key);
+  if (child == nullptr || child->is_null()) return fallback;
+  std::string names;
+  for (const auto& [name, value] : choices) {
+    if (child->is_scalar() && child->text() == name) return value;
+    names += names.empty() ? "" : ", ";
+    names += name;
+  }
+  return child->error("must be one of " + names);
+}
+
+// What later sections need from earlier ones.
+struct Context {
+  std::filesystem::path base;
+  HttpUrl public_url;
+};
+
+std::optional<Error> parse_server(const ConfigNode& root, Context& context, ServerConfig& out) {
+  const ConfigNode* server = nullptr;
+  if (auto e = take(section(root, "server", true), server)) return e;
+  if (auto e = take(server->check_keys({"listen", "public_url", "threads", "worker_threads", "tls",
+                                        "limits", "drain_timeout_ms"}))) {
+    return e;
+  }
+  http::ServerOptions& options = out.options;
+
+  const ConfigNode* listen = nullptr;
+  if (auto e = take(required_scalar(*server, "listen"), listen)) return e;
+  ListenAddress address;
+  if (auto e = take(parse_listen(*listen), address)) return e;
+  options.listen_host = address.host;
+  options.listen_port = address.port;
+
+  const ConfigNode* public_url = nullptr;
+  if (auto e = take(required_scalar(*server, "public_url"), public_url)) return e;
+  if (auto e = take(parse_http_url(*public_url,
+                                   UrlRules{.allow_query = false, .allow_trailing_slash = false}),
+                    context.public_url)) {
+    return e;
+  }
+  // Over plain HTTP anyone on the path reads the session cookie; only loopback is exempt.
+  if (!context.public_url.https && !context.public_url.loopback) {
+    return public_url->error("must be https:// unless the host is a loopback address");
+  }
+  out.public_url = public_url->text();
+
+  if (auto e = take_int(*server, "threads", 0, 0, 256, options.threads)) return e;
+  if (auto e = take_int(*server, "worker_threads", 4, 1, 256, options.worker_threads)) return e;
+
+  const ConfigNode* tls = nullptr;
+  if (auto e = take(section(*server, "tls", false), tls)) return e;
+  if (tls != nullptr) {
+    if (auto e = take(tls->check_keys({"certificate", "private_key"}))) return e;
+    http::TlsFiles files;
+    if (auto e =
+            take(required_path(*tls, "certificate", context.base), files.certificate_chain_file)) {
+      return e;
+    }
+    if (auto e = take(required_path(*tls, "private_key", context.base), files.private_key_file)) {
+      return e;
+    }
+    options.tls = std::move(files);
+  }
+
+  const ConfigNode* limits = nullptr;
+  if (auto e = take(section(*server, "limits", false), limits)) return e;
+  if (limits != nullptr) {
+    if (auto e =
+            take(limits->check_keys({"max_header_bytes", "max_body_bytes", "request_timeout_ms",
+                                     "idle_timeout_ms", "max_connections"}))) {
+      return e;
+    }
+    http::ServerLimits& l = options.limits;
+    if (auto e = take_int(*limits, "max_header_bytes", 8 * 1024, 1024, 1024 * 1024,
+                          l.max_header_bytes)) {
+      return e;
+    }
+    if (auto e = take_int(*limits, "max_body_bytes", 64 * 1024, 1024, 64 * 1024 * 1024,
+                          l.max_body_bytes)) {
+      return e;
+    }
+    if (auto e =
+            take_duration(*limits, "request_timeout_ms", 10'000, 100, 600'000, l.request_timeout)) {
+      return e;
+    }
+    if (auto e =
+            take_duration(*limits, "idle_timeout_ms", 60'000, 100, 3'600'000, l.idle_timeout)) {
+      return e;
+    }
+    if (auto e = take_int(*limits, "max_connections", 10'000, 1, 1'000'000, l.max_connections)) {
+      return e;
+    }
+  }
+  return take_duration(*server, "drain_timeout_ms", 10'000, 0, 600'000, options.drain_timeout);
+}
+
+std::optional<Error> parse_logging(const ConfigNode& root, const Context& context,
+                                   LoggingConfig& out) {
+  const ConfigNode* logging = nullptr;
+  if (auto e = take(section(root, "logging", false), logging)) return e;
+  if (logging == nullptr) return std::nullopt;
+  if (auto e = take(logging->check_keys({"level", "file"}))) return e;
+  if (auto e = take(get_choice<LogLevel>(*logging, "level", LogLevel::info,
+                                         {{"debug", LogLevel::debug},
+                                          {"info", LogLevel::info},
+                                          {"warn", LogLevel::warn},
+                                          {"error", LogLevel::error}}),
+                    out.level)) {
+    return e;
+  }
+  return take(optional_path(*logging, "file", context.base), out.file);
+}
+
+std::optional<Error> parse_store(const ConfigNode& root, const Context& context, StoreConfig& out) {
+  const ConfigNode* store = nullptr;
+  if (auto e = take(section(root, "store", true), store)) return e;
+  if (auto e = take(store->check_keys({"sqlite"}))) return e;
+  const ConfigNode* sqlite = nullptr;
+  if (auto e = take(section(*store, "sqlite", true), sqlite)) return e;
+  if (auto e = take(sqlite->check_keys({"path"}))) return e;
+  return take(required_path(*sqlite, "path", context.base), out.sqlite_path);
+}
+
+std::optional<Error> parse_secrets(const ConfigNode& root, ConfigNode& pepper_ref) {
+  const ConfigNode* secrets = nullptr;
+  if (auto e = take(section(root, "secrets", true), secrets)) return e;
+  if (auto e = take(secrets->check_keys({"pepper"}))) return e;
+  const ConfigNode* pepper = secrets->find("pepper");
+  if (pepper == nullptr || pepper->is_null()) return secrets->missing("pepper");
+  if (auto e = take(check_secret_reference(*pepper))) return e;
+  pepper_ref = *pepper;
+  return std::nullopt;
+}
+
+std::optional<Error> parse_http_client(const ConfigNode& root, const Context& context,
+                                       http::ClientOptions& out) {
+  const ConfigNode* client = nullptr;
+  if (auto e = take(section(root, "http_client", false), client)) return e;
+  if (client == nullptr) return std::nullopt;
+  if (auto e = take(client->check_keys({"ca_file", "use_system_trust_store", "timeout_ms",
+                                        "max_response_bytes", "allow_plain_http_to_loopback"}))) {
+    return e;
+  }
+  if (auto e = take(optional_path(*client, "ca_file", context.base), out.extra_ca_file)) return e;
+  if (auto e = take(client->get_bool("use_system_trust_store", true), out.use_system_trust_store)) {
+    return e;
+  }
+  if (!out.use_system_trust_store && !out.extra_ca_file) {
+    return client->find("use_system_trust_store")
+        ->error("false requires http_client.ca_file, or no server could be trusted");
+  }
+  if (auto e = take_duration(*client, "timeout_ms", 10'000, 100, 600'000, out.default_timeout)) {
+    return e;
+  }
+  if (auto e = take_int(*client, "max_response_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024,
+                        out.default_max_response_bytes)) {
+    return e;
+  }
+  return take(client->get_bool("allow_plain_http_to_loopback", false),
+              out.allow_plain_http_to_loopback);
+}
+
+std::optional<Error> parse_session(const ConfigNode& root, const Context& context,
+                                   SessionConfig& out) {
+  const ConfigNode* session = nullptr;
+  if (auto e = take(section(root, "session", true), session)) return e;
+  if (auto e = take(session->check_keys({"cookie_name", "cookie_secure", "lifetime_minutes",
+                                         "return_urls", "default_return_url",
+                                         "login_timeout_seconds", "max_pending_logins"}))) {
+    return e;
+  }
+
+  if (const ConfigNode* name = session->find("cookie_name"); name != nullptr && !name->is_null()) {
+    if (auto e = take(session->get_string("cookie_name"), out.cookie_name)) return e;
+    if (!is_http_token(out.cookie_name) || out.cookie_name.size() > 64) {
+      return name->error(
+          "must be 1 to 64 characters of an HTTP token (letters, digits and "
+          "!#$%&'*+-.^_`|~)");
+    }
+  }
+
+  if (auto e = take(session->get_bool("cookie_secure", true), out.cookie_secure)) return e;
+  if (!out.cookie_secure) {
+    const ConfigNode& secure = *session->find("cookie_secure");
+    if (context.public_url.https || !context.public_url.loopback) {
+      return secure.error("may be false only when server.public_url is http:// on a loopback host");
+    }
+    std::string_view name = out.cookie_name;
+    if (name.substr(0, 7) == "__Host-" || name.substr(0, 9) == "__Secure-") {
+      return secure.error("must be true for a cookie name starting with __Host- or __Secure-");
+    }
+  }
+
+  std::chrono::minutes lifetime{};
+  if (auto e = take_duration(*session, "lifetime_minutes", 480, 1, 43'200, lifetime)) return e;
+  out.lifetime = lifetime;
+
+  const ConfigNode* return_urls = session->find("return_urls");
+  if (return_urls == nullptr || return_urls->is_null()) return session->missing("return_urls");
+  if (!return_urls->is_sequence()) return return_urls->error("expected a list of URL prefixes");
+  if (return_urls->items().empty()) return return_urls->error("must list at least one URL prefix");
+  std::vector<HttpUrl> prefixes;
+  for (const ConfigNode& item : return_urls->items()) {
+    if (!item.is_scalar()) return item.error("expected a string");
+    HttpUrl prefix;
+    if (auto e =
+            take(parse_http_url(item, UrlRules{.allow_query = false, .allow_trailing_slash = true}),
+                 prefix)) {
+      return e;
+    }
+    prefixes.push_back(std::move(prefix));
+    out.return_url_prefixes.push_back(item.text());
+  }
+
+  const ConfigNode* fallback = nullptr;
+  if (auto e = take(required_scalar(*session, "default_return_url"), fallback)) return e;
+  HttpUrl fallback_url;
+  if (auto e = take(
+          parse_http_url(*fallback, UrlRules{.allow_query = true, .allow_trailing_slash = true}),
+          fallback_url)) {
+    return e;
+  }
+  bool allowed = false;
+  for (const HttpUrl& prefix : prefixes)
+    allowed = allowed || url_under_prefix(fallback_url, prefix);
+  if (!allowed) return fallback->error("must be under one of session.return_urls");
+  out.default_return_url = fallback->text();
+
+  if (auto e = take_duration(*session, "login_timeout_seconds", 600, 30, 3600, out.login_timeout)) {
+    return e;
+  }
+  return take_int(*session, "max_pending_logins", 100'000, 1, 10'000'000, out.max_pending_logins);
+}
+
+std::optional<Error> parse_plugins(const ConfigNode& root, const Context& context,
+                                   PluginsConfig& out) {
+  const ConfigNode* plugins = nullptr;
+  if (auto e = take(section(root, "plugins", false), plugins)) return e;
+  if (plugins == nullptr) return std::nullopt;
+  if (auto e = take(plugins->check_keys({"directories", "load"}))) return e;
+
+  if (auto e = take(plugins->get_string_list("directories"), out.directories)) return e;
+  for (std::size_t i = 0; i < out.directories.size(); ++i) {
+    if (out.directories[i].empty()) {
+      return plugins->find("directories")->items()[i].error("must not be empty");
+    }
+    out.directories[i] = resolve_path(context.base, out.directories[i]);
+  }
+
+  const ConfigNode* load = plugins->find("load");
+  if (load == nullptr || load->is_null()) return std::nullopt;
+  if (!load->is_sequence()) return load->error("expected a list of plugins");
+  for (const ConfigNode& item : load->items()) {
+    if (auto e = take(item.check_keys({"name", "required", "file"}))) return e;
+    PluginLoad entry;
+    entry.where = item.location();
+    const ConfigNode* name = nullptr;
+    if (auto e = take(required_scalar(item, "name"), name)) return e;
+    if (!is_identifier(name->text())) return name->error(kBadIdentifier);
+    for (const PluginLoad& earlier : out.load) {
+      if (earlier.name == name->text()) {
+        return name->error("plugin '" + name->text() + "' is already listed at line " +
+                           std::to_string(earlier.where.line));
+      }
+    }
+    entry.name = name->text();
+    if (auto e = take(item.get_bool("required", true), entry.required)) return e;
+    if (auto e = take(optional_path(item, "file", context.base), entry.file)) return e;
+    if (!entry.file && out.directories.empty()) {
+      return item.error("needs `file` when plugins.directories is empty");
+    }
+    out.load.push_back(std::move(entry));
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> parse_districts(const ConfigNode& root,
+                                     std::map<std::string, DistrictConfig>& out) {
+  const ConfigNode* districts = nullptr;
+  if (auto e = take(section(root, "districts", false), districts)) return e;
+  if (districts == nullptr) return std::nullopt;
+  for (const auto& [id, node] : districts->entries()) {
+    if (!is_identifier(id)) return node.error("district id " + std::string(kBadIdentifier));
+    DistrictConfig district;
+    district.id = id;
+    if (!node.is_null()) {
+      if (auto e = take(node.check_keys({"student_display_name", "staff_display_name"}))) {
+        return e;
+      }
+      using identity::StaffNameStyle;
+      using identity::StudentNameStyle;
+      if (auto e = take(get_choice<StudentNameStyle>(node, "student_display_name",
+                                                     StudentNameStyle::first_name,
+                                                     {{"first_name", StudentNameStyle::first_name},
+                                                      {"initial", StudentNameStyle::initial}}),
+                        district.names.students)) {
+        return e;
+      }
+      if (auto e = take(
+              get_choice<StaffNameStyle>(node, "staff_display_name", StaffNameStyle::first_name,
+                                         {{"first_name", StaffNameStyle::first_name},
+                                          {"full_name", StaffNameStyle::full_name}}),
+              district.names.staff)) {
+        return e;
+      }
+    }
+    out.emplace(id, std::move(district));
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> parse_connection(const std::string& id, const ConfigNode& node,
+                                      const GatewayConfig& config, ConnectionConfig& out) {
+  if (!is_identifier(id)) return node.error("connection id " + std::string(kBadIdentifier));
+  if (!node.is_mapping() && !node.is_null()) return node.error("expected a mapping");
+  if (node.is_mapping()) {
+    if (auto e =
+            take(node.check_keys({"plugin", "identity_namespace", "district", "provider_districts",
+                                  "allow_provider_initiated", "config"}))) {
+      return e;
+    }
+  }
+  out.id = id;
+  out.node = node;
+
+  const ConfigNode* plugin = nullptr;
+  if (auto e = take(required_scalar(node, "plugin"), plugin)) return e;
+  bool listed = false;
+  for (const PluginLoad& load : config.plugins.load) listed = listed || load.name == plugin->text();
+  if (!listed)
+    return plugin->error("plugin '" + plugin->text() + "' is not listed in plugins.load");
+  out.plugin = plugin->text();
+
+  if (const ConfigNode* ns = node.find("identity_namespace"); ns != nullptr && !ns->is_null()) {
+    if (!ns->is_scalar()) return ns->error("expected a string");
+    if (!is_identifier(ns->text())) return ns->error(kBadIdentifier);
+    out.identity_namespace = ns->text();
+  } else {
+    out.identity_namespace = out.plugin;
+  }
+
+  const ConfigNode* district = node.find("district");
+  const ConfigNode* provider_districts = node.find("provider_districts");
+  if (district != nullptr && !district->is_null() && provider_districts != nullptr &&
+      !provider_districts->is_null()) {
+    return provider_districts->error(
+        "cannot be combined with district; set one fixed district or a mapping, not both");
+  }
+  if (district != nullptr && !district->is_null()) {
+    if (!district->is_scalar()) return district->error("expected a string");
+    if (config.districts.count(district->text()) == 0) {
+      return district->error("district '" + district->text() + "' is not configured in districts");
+    }
+    out.district = district->text();
+  }
+  if (provider_districts != nullptr && !provider_districts->is_null()) {
+    if (!provider_districts->is_mapping()) {
+      return provider_districts->error("expected a mapping of provider district ids to districts");
+    }
+    for (const auto& [provider_id, target] : provider_districts->entries()) {
+      if (provider_id.empty()) return target.error("a provider district id must not be empty");
+      if (!target.is_scalar()) return target.error("expected a district id");
+      if (config.districts.count(target.text()) == 0) {
+        return target.error("district '" + target.text() + "' is not configured in districts");
+      }
+      out.provider_districts.emplace(provider_id, target.text());
+    }
+  }
+
+  if (auto e =
+          take(node.get_bool("allow_provider_initiated", false), out.allow_provider_initiated)) {
+    return e;
+  }
+
+  const ConfigNode* plugin_config = node.find("config");
+  if (plugin_config != nullptr && !plugin_config->is_null()) {
+    if (!plugin_config->is_mapping()) return plugin_config->error("expected a mapping");
+    out.plugin_config = *plugin_config;
+  } else {
+    // An empty mapping, so the plugin's own "is required" errors point at this connection.
+    out.plugin_config = ConfigNode::mapping(node.path() + ".config", node.location(), {});
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> parse_connections(const ConfigNode& root, GatewayConfig& config) {
+  const ConfigNode* connections = nullptr;
+  if (auto e = take(section(root, "connections", false), connections)) return e;
+  if (connections == nullptr) return std::nullopt;
+  for (const auto& [id, node] : connections->entries()) {
+    ConnectionConfig connection;
+    if (auto e = parse_connection(id, node, config, connection)) return e;
+    config.connections.emplace(id, std::move(connection));
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> parse_root(const ConfigNode& root, GatewayConfig& config) {
+  const ConfigNode::Location& where = root.location();
+  std::string at = where.file + ":" + std::to_string(where.line) + ": ";
+  if (root.is_null()) return Error{sdk::ErrorCode::config_invalid, at + "the file is empty"};
+  if (!root.is_mapping()) {
+    return Error{sdk::ErrorCode::config_invalid,
+                 at + "expected a mapping of sections (server, store, secrets, session, ...)"};
+  }
+  if (auto e = take(root.check_keys({"server", "logging", "store", "secrets", "http_client",
+                                     "session", "plugins", "districts", "connections"}))) {
+    return e;
+  }
+
+  std::error_code ec;
+  std::filesystem::path file = std::filesystem::absolute(where.file, ec);
+  if (ec) {
+    return Error{sdk::ErrorCode::config_invalid,
+                 where.file + ": cannot make the path absolute (" + ec.message() + ")"};
+  }
+  Context context;
+  context.base = file.parent_path();
+  config.file = where.file;
+  config.directory = context.base.string();
+  config.root = root;
+
+  if (auto e = parse_server(root, context, config.server)) return e;
+  if (auto e = parse_logging(root, context, config.logging)) return e;
+  if (auto e = parse_store(root, context, config.store)) return e;
+  if (auto e = parse_secrets(root, config.pepper_ref)) return e;
+  if (auto e = parse_http_client(root, context, config.http_client)) return e;
+  if (auto e = parse_session(root, context, config.session)) return e;
+  if (auto e = parse_plugins(root, context, config.plugins)) return e;
+  if (auto e = parse_districts(root, config.districts)) return e;
+  return parse_connections(root, config);
+}
+
+}  // namespace
+
+sdk::Result<GatewayConfig> parse_gateway_config(const sdk::ConfigNode& root) {
+  try {
+    GatewayConfig config;
+    if (auto e = parse_root(root, config)) return *e;
+    return config;
+  } catch (const std::exception& e) {
+    return Error{sdk::ErrorCode::internal,
+                 "unexpected error while reading the configuration: " + std::string(e.what())};
+  }
+}
+
+sdk::Result<GatewayConfig> load_gateway_config(const std::string& path) {
+  auto root = load_yaml(path);
+  if (!root) return root.error();
+  return parse_gateway_config(*root);
+}
+
+}  // namespace lmsgw::config
