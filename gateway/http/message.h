@@ -28,12 +28,12 @@ struct Request {
   Method method = Method::get;
   std::string_view target;  // as sent: path and query
   std::string_view path;
-  std::string_view query;   // without '?'
+  std::string_view query;  // without '?'
   std::vector<HeaderView> headers;
   std::string_view body;
   std::string_view remote_address;
   bool tls = false;
-  // Filled by the router from `{name}` segments of the route pattern.
+  // Filled by the router from `{name}` segments of the route pattern (not percent-decoded).
   std::array<std::pair<std::string_view, std::string_view>, kMaxRouteParams> route_params{};
   std::size_t route_param_count = 0;
 
@@ -53,7 +53,7 @@ struct Response {
   static Response text(int status, std::string body);
   static Response html(int status, std::string body);
   static Response json(int status, std::string body);
-  // 303 after a POST, 302 otherwise; no body beyond a short link.
+  // Callers pass 303 after a POST; 302 otherwise. The body is a short plain-text line.
   static Response redirect(std::string location, int status = 302);
 
   Response& with_header(std::string name, std::string value) &;
@@ -61,7 +61,8 @@ struct Response {
 };
 
 // Decodes application/x-www-form-urlencoded (also a URL query): '+' is a space, %XX escapes.
-// Returns pairs in order; malformed escapes fail the whole decode.
+// Appends the pairs to `out` in order; a malformed escape fails the whole decode (false) and
+// leaves `out` unchanged.
 bool parse_form(std::string_view encoded, std::vector<std::pair<std::string, std::string>>& out);
 
 // Percent-encodes for a query component (RFC 3986 unreserved characters kept).

@@ -1,4 +1,5 @@
-// Maps method + path to a handler. Patterns are literal segments and `{name}` segments.
+// Maps method + path to a handler. Patterns are literal segments and `{name}` segments; a
+// parameter matches exactly one non-empty segment. A route serving GET also serves HEAD.
 #pragma once
 
 #include <cstdint>
@@ -34,12 +35,17 @@ class Router {
   // Route 0 is reserved for unmatched requests.
   Router();
 
-  // `methods` lists the methods served; `pattern` such as "/login/{connection}".
+  // `methods` lists the methods served; `pattern` such as "/login/{connection}". Throws
+  // std::invalid_argument on a malformed pattern or more than Request::kMaxRouteParams
+  // parameters (routes are built at startup).
   void add(std::vector<Method> methods, std::string pattern, Handler handler,
            Dispatch dispatch = Dispatch::inline_);
 
   // Fills request.route_params on a match.
   RouteMatch match(Request& request) const noexcept;
+
+  // The methods served at `path` by any route, for the Allow header of a 405 ("GET, HEAD").
+  std::string allowed_methods(std::string_view path) const;
 
   // Route names (their patterns) by index, for metrics labels; index 0 is "unmatched".
   const std::vector<std::string>& route_names() const noexcept { return names_; }

@@ -1,0 +1,552 @@
+#include "http/server.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <tuple>
+
+#include "test_helpers.h"
+
+namespace lmsgw::http {
+namespace {
+
+using test::RawSocket;
+using test::RunningServer;
+using namespace std::chrono_literals;
+
+// Holds worker handlers until the test opens it.
+class Gate {
+ public:
+  void wait() {
+    std::unique_lock lock(mutex_);
+    ++entered_;
+    entered_signal_.notify_all();
+    open_signal_.wait(lock, [this] { return open_; });
+  }
+  bool wait_entered(int count) {
+    std::unique_lock lock(mutex_);
+    return entered_signal_.wait_for(lock, 5s, [&] { return entered_ >= count; });
+  }
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    open_signal_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable entered_signal_;
+  std::condition_variable open_signal_;
+  int entered_ = 0;
+  bool open_ = false;
+};
+
+struct Observed {
+  std::uint32_t route_index;
+  int status;
+  std::chrono::nanoseconds elapsed;
+};
+
+std::string get(std::string_view target, std::string_view extra_headers = "") {
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra_headers) +
+         "\r\n";
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  ServerTest() {
+    router_.add({Method::get}, "/hello",
+                [](const Request&) { return Response::text(200, "hello"); });
+    router_.add({Method::get}, "/items/{id}/parts/{part}", [](const Request& request) {
+      return Response::text(200, std::string(request.route_param("id")) + ":" +
+                                     std::string(request.route_param("part")));
+    });
+    router_.add({Method::post}, "/echo", [](const Request& request) {
+      std::string out;
+      for (const std::string_view part :
+           {to_string(request.method), request.path, request.query, request.header("x-test"),
+            request.cookie("sid"), request.body, request.remote_address}) {
+        out.append(part).push_back('|');
+      }
+      out += request.tls ? "tls" : "plain";
+      return Response::text(200, out).with_header("X-Echo", "yes");
+    });
+    router_.add({Method::get}, "/throw",
+                [](const Request&) -> Response { throw std::runtime_error("handler failure"); });
+    router_.add(
+        {Method::get}, "/block",
+        [this](const Request& request) {
+          gate_.wait();
+          return Response::text(200, "unblocked:" + std::string(request.header("x-id")));
+        },
+        Dispatch::worker);
+    router_.add(
+        {Method::get}, "/worker-throw",
+        [](const Request&) -> Response { throw std::runtime_error("worker failure"); },
+        Dispatch::worker);
+    router_.add({Method::get}, "/fast", [](const Request&) { return Response::text(200, "fast"); });
+    router_.add({Method::get}, "/bad-header", [](const Request&) {
+      return Response::text(200, "x").with_header("X-Split", "a\r\nSet-Cookie: evil=1");
+    });
+    router_.add({Method::get}, "/no-content", [](const Request&) {
+      return Response{204, "", {}, "ignored"};
+    });
+  }
+
+  ~ServerTest() override {
+    gate_.open();
+    if (server_) server_->stop_and_join();
+  }
+
+  void start(ServerOptions options = test::test_options()) {
+    server_ = std::make_unique<RunningServer>(
+        std::move(options), router_,
+        [this](std::uint32_t route, int status, std::chrono::nanoseconds elapsed) {
+          std::lock_guard lock(observed_mutex_);
+          observed_.push_back({route, status, elapsed});
+        });
+  }
+
+  std::uint16_t port() const { return server_->port(); }
+
+  std::uint32_t route_index(std::string_view pattern) const {
+    const auto& names = router_.route_names();
+    for (std::uint32_t i = 0; i < names.size(); ++i) {
+      if (names[i] == pattern) return i;
+    }
+    return Router::kUnmatched;
+  }
+
+  std::vector<Observed> observed() {
+    std::lock_guard lock(observed_mutex_);
+    return observed_;
+  }
+
+  // One request on a fresh connection.
+  std::optional<test::RawResponse> exchange(std::string_view request) {
+    RawSocket socket(port());
+    if (!socket.connected() || !socket.send(request)) return std::nullopt;
+    return socket.read_response();
+  }
+
+  Gate gate_;
+  Router router_;
+  std::mutex observed_mutex_;
+  std::vector<Observed> observed_;
+  std::unique_ptr<RunningServer> server_;
+};
+
+TEST_F(ServerTest, RoutesWithParameters) {
+  start();
+  const auto response = exchange(get("/items/42/parts/wheel"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "42:wheel");
+  EXPECT_EQ(response->header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(response->header("server"), "");
+}
+
+TEST_F(ServerTest, UnknownPathIs404) {
+  start();
+  const auto response = exchange(get("/nowhere"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 404);
+}
+
+TEST_F(ServerTest, WrongMethodIs405WithAllow) {
+  start();
+  const auto response = exchange("DELETE /hello HTTP/1.1\r\nHost: test\r\n\r\n");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 405);
+  EXPECT_EQ(response->header("allow"), "GET, HEAD");
+}
+
+TEST_F(ServerTest, HandlerSeesRequestFieldsAndHeadersPassVerbatim) {
+  start();
+  const std::string body = "payload";
+  const auto response = exchange(
+      "POST /echo?a=1&b=2 HTTP/1.1\r\nHost: test\r\nX-Test: hi\r\nCookie: theme=x; sid=abc\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "POST|/echo|a=1&b=2|hi|abc|payload|127.0.0.1|plain");
+  EXPECT_EQ(response->header("x-echo"), "yes");
+  EXPECT_EQ(response->header("content-length"), std::to_string(response->body.size()));
+}
+
+TEST_F(ServerTest, ChunkedRequestBodyIsAssembled) {
+  start();
+  const auto response = exchange(
+      "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_NE(response->body.find("|abcde|"), std::string::npos) << response->body;
+}
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  start();
+  RawSocket socket(port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(socket.send(get("/items/" + std::to_string(i) + "/parts/p")));
+    const auto response = socket.read_response();
+    ASSERT_TRUE(response) << i;
+    EXPECT_EQ(response->body, std::to_string(i) + ":p");
+    EXPECT_NE(response->header("connection"), "close");
+  }
+  EXPECT_EQ(server_->server().open_connections(), 1U);
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  start();
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send(get("/items/1/parts/a") + get("/items/2/parts/b")));
+  const auto first = socket.read_response();
+  const auto second = socket.read_response();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->body, "1:a");
+  EXPECT_EQ(second->body, "2:b");
+}
+
+TEST_F(ServerTest, ConnectionCloseIsHonoured) {
+  start();
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send(get("/hello", "Connection: close\r\n")));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->header("connection"), "close");
+  EXPECT_TRUE(socket.closed_by_peer());
+}
+
+TEST_F(ServerTest, Http10ClosesByDefault) {
+  start();
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send("GET /hello HTTP/1.0\r\n\r\n"));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "hello");
+  EXPECT_TRUE(socket.closed_by_peer());
+}
+
+TEST_F(ServerTest, HeadHasContentLengthButNoBody) {
+  start();
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send("HEAD /hello HTTP/1.1\r\nHost: test\r\n\r\n"));
+  const auto head = socket.read_response(true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("content-length"), "5");
+  // Were a body sent after the HEAD response, it would be read as the next status line.
+  ASSERT_TRUE(socket.send(get("/hello")));
+  const auto next = socket.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->body, "hello");
+}
+
+TEST_F(ServerTest, NoContentHasNoBody) {
+  start();
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send(get("/no-content")));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 204);
+  ASSERT_TRUE(socket.send(get("/hello")));
+  const auto next = socket.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "hello");
+}
+
+TEST_F(ServerTest, ExpectContinueGetsInterimResponse) {
+  start();
+  RawSocket socket(port());
+  ASSERT_TRUE(
+      socket.send("POST /echo HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\n"
+                  "Content-Length: 4\r\n\r\n"));
+  const auto interim = socket.read_response();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(socket.send("data"));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_NE(response->body.find("|data|"), std::string::npos);
+}
+
+TEST_F(ServerTest, OversizedHeaderIs431AndCloses) {
+  start();
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send(get("/hello", "X-Big: " + std::string(4000, 'a') + "\r\n")));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 431);
+  EXPECT_EQ(response->header("connection"), "close");
+  EXPECT_TRUE(socket.closed_by_peer());
+}
+
+TEST_F(ServerTest, OversizedBodyIs413AndCloses) {
+  start();
+  RawSocket socket(port());
+  const std::string body(10'000, 'b');
+  ASSERT_TRUE(socket.send("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_TRUE(socket.closed_by_peer());
+}
+
+TEST_F(ServerTest, OversizedChunkedBodyIs413) {
+  start();
+  RawSocket socket(port());
+  std::string chunks;
+  for (int i = 0; i < 5; ++i) chunks += "400\r\n" + std::string(1024, 'c') + "\r\n";
+  ASSERT_TRUE(
+      socket.send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked"
+                  "\r\n\r\n" +
+                  chunks + "0\r\n\r\n"));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+}
+
+TEST_F(ServerTest, SlowRequestIs408AndCloses) {
+  auto options = test::test_options();
+  options.limits.request_timeout = 200ms;
+  start(options);
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send("GET /hello HTTP/1.1\r\nHost: test\r\n"));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 408);
+  EXPECT_TRUE(socket.closed_by_peer());
+}
+
+TEST_F(ServerTest, SilentConnectionIsClosedWithoutResponse) {
+  auto options = test::test_options();
+  options.limits.request_timeout = 200ms;
+  start(options);
+  RawSocket socket(port());
+  EXPECT_FALSE(socket.read_response());
+  EXPECT_TRUE(socket.closed_by_peer());
+  EXPECT_TRUE(test::eventually([&] { return server_->server().open_connections() == 0; }));
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
+  auto options = test::test_options();
+  options.limits.idle_timeout = 200ms;
+  start(options);
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send(get("/hello")));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(socket.closed_by_peer());
+}
+
+TEST_F(ServerTest, ConnectionsBeyondTheLimitGet503) {
+  auto options = test::test_options();
+  options.limits.max_connections = 2;
+  start(options);
+  RawSocket first(port());
+  RawSocket second(port());
+  for (RawSocket* socket : {&first, &second}) {
+    ASSERT_TRUE(socket->send(get("/hello")));
+    ASSERT_TRUE(socket->read_response());
+  }
+  EXPECT_EQ(server_->server().open_connections(), 2U);
+
+  RawSocket third(port());
+  ASSERT_TRUE(third.send(get("/hello")));
+  const auto refused = third.read_response();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->header("connection"), "close");
+  EXPECT_TRUE(third.closed_by_peer());
+
+  ASSERT_TRUE(first.send(get("/hello")));
+  const auto still_served = first.read_response();
+  ASSERT_TRUE(still_served);
+  EXPECT_EQ(still_served->status, 200);
+  EXPECT_EQ(server_->server().open_connections(), 2U);
+}
+
+TEST_F(ServerTest, BlockingWorkerDoesNotStallInlineHandlers) {
+  auto options = test::test_options();
+  options.threads = 1;
+  start(options);
+  RawSocket blocked(port());
+  ASSERT_TRUE(blocked.send(get("/block", "X-Id: 1\r\n")));
+  ASSERT_TRUE(gate_.wait_entered(1));
+
+  RawSocket fast(port());
+  ASSERT_TRUE(fast.send(get("/fast")));
+  const auto fast_response = fast.read_response();
+  ASSERT_TRUE(fast_response);
+  EXPECT_EQ(fast_response->body, "fast");
+
+  gate_.open();
+  const auto blocked_response = blocked.read_response();
+  ASSERT_TRUE(blocked_response);
+  EXPECT_EQ(blocked_response->status, 200);
+  EXPECT_EQ(blocked_response->body, "unblocked:1");
+}
+
+TEST_F(ServerTest, HandlerExceptionIs500) {
+  start();
+  for (const char* target : {"/throw", "/worker-throw"}) {
+    RawSocket socket(port());
+    ASSERT_TRUE(socket.send(get(target)));
+    const auto response = socket.read_response();
+    ASSERT_TRUE(response) << target;
+    EXPECT_EQ(response->status, 500) << target;
+    EXPECT_EQ(response->body.find("failure"), std::string::npos);
+    // The connection survives a failing handler.
+    ASSERT_TRUE(socket.send(get("/hello")));
+    const auto next = socket.read_response();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->status, 200);
+  }
+}
+
+TEST_F(ServerTest, InvalidResponseHeaderIs500) {
+  start();
+  const auto response = exchange(get("/bad-header"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(response->header("set-cookie"), "");
+}
+
+TEST_F(ServerTest, ObserverSeesRouteStatusAndElapsed) {
+  start();
+  ASSERT_TRUE(exchange(get("/items/1/parts/2")));
+  ASSERT_TRUE(exchange(get("/nowhere")));
+  ASSERT_TRUE(exchange(get("/throw")));
+  ASSERT_TRUE(test::eventually([&] { return observed().size() == 3; }));
+  const auto seen = observed();
+  std::vector<std::tuple<std::uint32_t, int>> pairs;
+  for (const auto& entry : seen) {
+    pairs.emplace_back(entry.route_index, entry.status);
+    EXPECT_GT(entry.elapsed.count(), 0);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  std::vector<std::tuple<std::uint32_t, int>> expected{
+      {route_index("/items/{id}/parts/{part}"), 200},
+      {Router::kUnmatched, 404},
+      {route_index("/throw"), 500}};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(pairs, expected);
+}
+
+TEST_F(ServerTest, MalformedRequestsAre400) {
+  start();
+  for (const std::string& request :
+       {std::string("GET / HTTP/1.1\r\nHost test\r\n\r\n"), std::string("G@T / HTTP/1.1\r\n\r\n"),
+        std::string("GET / XTTP/1.1\r\n\r\n"),
+        std::string("GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n"),
+        std::string("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
+        std::string("\x01\x02\x03\r\n\r\n", 7)}) {
+    RawSocket socket(port());
+    ASSERT_TRUE(socket.send(request));
+    const auto response = socket.read_response();
+    ASSERT_TRUE(response) << request;
+    EXPECT_EQ(response->status, 400) << request;
+    EXPECT_TRUE(socket.closed_by_peer()) << request;
+  }
+  // The server is still healthy afterwards.
+  const auto response = exchange(get("/hello"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(ServerTest, GracefulStopFinishesInFlightWorkerRequest) {
+  start();
+  {
+    RawSocket in_flight(port());
+    ASSERT_TRUE(in_flight.send(get("/block", "X-Id: 7\r\n")));
+    ASSERT_TRUE(gate_.wait_entered(1));
+    RawSocket idle(port());
+    ASSERT_TRUE(idle.send(get("/hello")));
+    ASSERT_TRUE(idle.read_response());
+
+    server_->server().stop();
+    EXPECT_TRUE(idle.closed_by_peer());
+    EXPECT_TRUE(test::eventually([&] { return !RawSocket(port()).connected(); }));
+
+    gate_.open();
+    const auto response = in_flight.read_response();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, "unblocked:7");
+    EXPECT_EQ(response->header("connection"), "close");
+    EXPECT_TRUE(in_flight.closed_by_peer());
+  }
+  server_->stop_and_join();
+  EXPECT_EQ(server_->server().open_connections(), 0U);
+}
+
+TEST_F(ServerTest, DrainTimeoutCutsStuckConnections) {
+  auto options = test::test_options();
+  options.drain_timeout = 100ms;
+  options.limits.request_timeout = 10s;
+  start(options);
+  RawSocket partial(port());
+  ASSERT_TRUE(partial.send("GET /hello HTTP/1.1\r\n"));
+  ASSERT_TRUE(test::eventually([&] { return server_->server().open_connections() == 1; }));
+  server_->stop_and_join();
+  EXPECT_TRUE(partial.closed_by_peer());
+}
+
+TEST(ServerLifecycleTest, StopBeforeRunReturnsPromptly) {
+  Router router;
+  HttpServer server(test::test_options(), router);
+  ASSERT_TRUE(server.bind());
+  EXPECT_NE(server.port(), 0);
+  server.stop();
+  server.run(false);
+  EXPECT_FALSE(RawSocket(server.port()).connected());
+}
+
+TEST(ServerLifecycleTest, SigtermStopsRunWithSignals) {
+  Router router;
+  router.add({Method::get}, "/hello", [](const Request&) { return Response::text(200, "hi"); });
+  HttpServer server(test::test_options(), router);
+  ASSERT_TRUE(server.bind());
+  std::thread runner([&] { server.run(true); });
+  // A served request proves run() has installed its signal handling.
+  {
+    RawSocket socket(server.port());
+    ASSERT_TRUE(socket.send(get("/hello")));
+    const auto response = socket.read_response();
+    ASSERT_TRUE(response);
+  }
+  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+  runner.join();
+  EXPECT_FALSE(RawSocket(server.port()).connected());
+}
+
+TEST(ServerLifecycleTest, BindFailureNamesTheAddress) {
+  Router router;
+  HttpServer first(test::test_options(), router);
+  ASSERT_TRUE(first.bind());
+  auto options = test::test_options();
+  options.listen_port = first.port();
+  HttpServer second(options, router);
+  const auto bound = second.bind();
+  ASSERT_FALSE(bound);
+  EXPECT_EQ(bound.error().code, sdk::ErrorCode::config_invalid);
+  EXPECT_NE(bound.error().detail.find("127.0.0.1:" + std::to_string(first.port())),
+            std::string::npos)
+      << bound.error().detail;
+}
+
+}  // namespace
+}  // namespace lmsgw::http
