@@ -1,0 +1,261 @@
+#include "app/gateway.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "common/time.h"
+#include "config/secrets.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "identity/minimizer.h"
+#include "logging/plugin_logger.h"
+#include "logging/redactor.h"
+#include "metrics/metrics.h"
+#include "plugins/plugin_host.h"
+#include "session/forward_auth.h"
+#include "session/pending_logins.h"
+#include "session/return_urls.h"
+#include "session/session_cache.h"
+#include "session/session_service.h"
+#include "signin/connection.h"
+#include "signin/sign_in_service.h"
+#include "store/sqlite/sqlite_account_store.h"
+
+namespace lmsgw::app {
+namespace {
+
+constexpr auto kHousekeepingInterval = std::chrono::seconds(60);
+
+StartupError config_error(std::string message) {
+  return StartupError{kExitConfigInvalid, std::move(message)};
+}
+
+}  // namespace
+
+// Members are declared in the order they are built and torn down in reverse: the server
+// stops first, and every object outlives whatever refers to it.
+struct Gateway::Parts {
+  config::GatewayConfig config;
+  time::SystemClock clock;
+  std::shared_ptr<logging::Redactor> redactor = std::make_shared<logging::Redactor>();
+  std::unique_ptr<config::SecretResolver> secrets;
+  std::optional<plugins::PluginHost> plugin_host;
+  std::unique_ptr<http::Client> http_client;
+  std::unique_ptr<store::AccountStore> store;
+  std::optional<identity::Minimizer> minimizer;
+  session::SessionCache session_cache;
+  std::unique_ptr<session::SessionService> sessions;
+  std::unique_ptr<session::PendingLogins> pending_logins;
+  std::unique_ptr<session::ReturnUrlPolicy> return_urls;
+  signin::Connections connections;
+  http::Router router;
+  std::unique_ptr<metrics::Registry> metrics;
+  std::unique_ptr<signin::SignInService> sign_in;
+  std::unique_ptr<session::ForwardAuth> forward_auth;
+  std::unique_ptr<http::HttpServer> server;
+
+  std::mutex housekeeping_mutex;
+  std::condition_variable housekeeping_wake;
+  bool stopping = false;
+  std::thread housekeeping;
+
+  // Everything start-up checks before touching the store or the network: secrets, plugins,
+  // the HTTP client's trust store, and each connection's plugin configuration.
+  std::optional<StartupError> prepare();
+  std::optional<StartupError> build_connections();
+  void add_routes();
+  void run_housekeeping();
+};
+
+std::optional<StartupError> Gateway::Parts::build_connections() {
+  for (const auto& [id, connection_config] : config.connections) {
+    signin::Connection connection;
+    connection.config = connection_config;
+    connection.redirect_uri = config.server.public_url + "/callback/" + id;
+    connection.context = std::make_unique<signin::ConnectionContext>(
+        id, connection_config.plugin_config, *http_client, clock,
+        std::make_unique<logging::PluginLogger>(id, redactor), *secrets);
+    auto plugin = plugin_host->create_auth(connection_config.plugin, *connection.context);
+    if (!plugin) {
+      const sdk::Error& error = plugin.error();
+      // The plugin's own config errors already carry `file:line: key`.
+      if (error.code == sdk::ErrorCode::config_invalid && error.detail.find(':') != std::string::npos) {
+        return config_error(error.detail);
+      }
+      return config_error(connection_config.node.error("plugin '" + connection_config.plugin +
+                                                       "' refused the connection: " + error.detail)
+                              .detail);
+    }
+    connection.plugin = std::move(*plugin);
+    if (connection_config.allow_provider_initiated &&
+        !connection.plugin->supports_provider_initiated()) {
+      const sdk::ConfigNode* flag = connection_config.node.find("allow_provider_initiated");
+      return config_error(
+          (flag != nullptr ? *flag : connection_config.node)
+              .error("plugin '" + connection_config.plugin +
+                     "' cannot complete provider-initiated sign-in")
+              .detail);
+    }
+    connections.emplace(id, std::move(connection));
+  }
+  return std::nullopt;
+}
+
+void Gateway::Parts::add_routes() {
+  using http::Dispatch;
+  using http::Method;
+  router.add({Method::get, Method::head}, "/healthz",
+             [](const http::Request&) { return http::Response::text(200, "ok\n"); });
+  router.add({Method::get, Method::head}, "/readyz", [this](const http::Request&) {
+    // Ready when the store answers; a load balancer stops sending traffic otherwise.
+    auto version = store->schema_version();
+    return version ? http::Response::text(200, "ready\n")
+                   : http::Response::text(503, "store unavailable\n");
+  }, Dispatch::worker);
+  router.add({Method::get}, "/metrics", [this](const http::Request&) {
+    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics->render()};
+  });
+  router.add({Method::get, Method::head}, "/auth/check",
+             [this](const http::Request& r) { return forward_auth->check(r); });
+  router.add({Method::get, Method::post}, "/login/{connection}",
+             [this](const http::Request& r) { return sign_in->login(r); }, Dispatch::worker);
+  router.add({Method::get, Method::post}, "/callback/{connection}",
+             [this](const http::Request& r) { return sign_in->callback(r); }, Dispatch::worker);
+  router.add({Method::post}, "/logout",
+             [this](const http::Request& r) { return sign_in->logout(r); }, Dispatch::worker);
+}
+
+void Gateway::Parts::run_housekeeping() {
+  std::unique_lock lock(housekeeping_mutex);
+  while (!housekeeping_wake.wait_for(lock, kHousekeepingInterval, [this] { return stopping; })) {
+    lock.unlock();
+    const auto now = clock.now();
+    session_cache.purge_expired(now);
+    if (auto purged = store->delete_expired_sessions(now); !purged) {
+      spdlog::warn("housekeeping: deleting expired sessions failed: {}",
+                   redactor->redact(purged.error().detail));
+    }
+    lock.lock();
+  }
+}
+
+Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Gateway::~Gateway() {
+  if (!parts_) return;
+  {
+    std::lock_guard lock(parts_->housekeeping_mutex);
+    parts_->stopping = true;
+  }
+  parts_->housekeeping_wake.notify_all();
+  if (parts_->housekeeping.joinable()) parts_->housekeeping.join();
+}
+
+std::optional<StartupError> Gateway::Parts::prepare() {
+  secrets = std::make_unique<config::SecretResolver>(config.directory);
+  auto pepper = secrets->resolve(config.pepper_ref);
+  if (!pepper) return config_error(pepper.error().detail);
+  auto created = identity::Minimizer::create(std::move(*pepper));
+  if (!created) return config_error(config.pepper_ref.error(created.error().detail).detail);
+  minimizer.emplace(std::move(*created));
+
+  plugin_host.emplace(plugins::PluginHost::load(config.plugins));
+  if (plugin_host->required_refused()) {
+    std::string message = "a required plugin was refused:";
+    for (const auto& refused : plugin_host->refused()) {
+      if (refused.required) message += "\n  " + refused.message();
+    }
+    return StartupError{kExitPluginRefused, message};
+  }
+
+  auto client = http::Client::create(config.http_client);
+  if (!client) return config_error(client.error().detail);
+  http_client = std::move(*client);
+
+  if (auto failure = build_connections()) return failure;
+  // Every secret resolved so far (the pepper, the plugins' client secrets) is masked in logs.
+  for (const std::string& value : secrets->resolved_values()) redactor->add_secret(value);
+  return std::nullopt;
+}
+
+std::optional<StartupError> Gateway::validate(config::GatewayConfig config) {
+  Parts parts;
+  parts.config = std::move(config);
+  return parts.prepare();
+}
+
+std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::GatewayConfig config) {
+  auto parts = std::make_unique<Parts>();
+  Parts& p = *parts;
+  p.config = std::move(config);
+  const config::GatewayConfig& cfg = p.config;
+  if (auto failure = p.prepare()) return *failure;
+
+  auto store = store::open_sqlite_store({.path = cfg.store.sqlite_path});
+  if (!store) return StartupError{kExitRuntimeFailure, store.error().detail};
+  p.store = std::move(*store);
+  for (const auto& [district_id, district] : cfg.districts) {
+    if (auto ensured = p.store->ensure_district(district_id, p.clock.now()); !ensured) {
+      return StartupError{kExitRuntimeFailure, ensured.error().detail};
+    }
+  }
+
+  p.sessions = std::make_unique<session::SessionService>(*p.store, p.session_cache, p.clock,
+                                                         cfg.session.lifetime);
+  auto loaded = p.sessions->load_from_store();
+  if (!loaded) return StartupError{kExitRuntimeFailure, loaded.error().detail};
+  p.pending_logins = std::make_unique<session::PendingLogins>(cfg.session.max_pending_logins);
+  p.return_urls = std::make_unique<session::ReturnUrlPolicy>(cfg.session.return_url_prefixes,
+                                                             cfg.session.default_return_url);
+
+  p.add_routes();
+  p.metrics = std::make_unique<metrics::Registry>(p.router.route_names());
+  p.metrics->add_gauge("lmsgw_sessions_live", "Sessions held in memory.",
+                       [&p] { return static_cast<double>(p.session_cache.size()); });
+  p.metrics->add_gauge("lmsgw_pending_logins", "Sign-ins started and not yet completed.",
+                       [&p] { return static_cast<double>(p.pending_logins->size()); });
+
+  std::shared_ptr<const logging::Redactor> redactor = p.redactor;
+  p.sign_in = std::make_unique<signin::SignInService>(
+      signin::SignInDependencies{
+          p.connections, cfg.districts, *p.minimizer, *p.store, *p.sessions, *p.pending_logins,
+          *p.return_urls, *p.metrics, p.clock,
+          [redactor](std::string_view text) { return redactor->redact(text); }},
+      signin::SignInSettings{cfg.session.cookie_name, cfg.session.cookie_secure,
+                             cfg.session.login_timeout});
+  p.forward_auth =
+      std::make_unique<session::ForwardAuth>(*p.sessions, cfg.session.cookie_name, p.clock);
+
+  metrics::Registry* registry = p.metrics.get();
+  p.server = std::make_unique<http::HttpServer>(
+      cfg.server.options, p.router,
+      [registry](std::uint32_t route, int status, std::chrono::nanoseconds elapsed) {
+        registry->record_request(route, status, elapsed);
+      });
+  if (auto bound = p.server->bind(); !bound) {
+    return StartupError{kExitRuntimeFailure, bound.error().detail};
+  }
+  http::HttpServer* server = p.server.get();
+  p.metrics->add_gauge("lmsgw_http_open_connections", "Open client connections.",
+                       [server] { return static_cast<double>(server->open_connections()); });
+  p.housekeeping = std::thread([&p] { p.run_housekeeping(); });
+
+  spdlog::info("lms-gateway listening on {}:{} ({} connection(s), {} live session(s), {} plugin(s))",
+               cfg.server.options.listen_host, p.server->port(), p.connections.size(), *loaded,
+               p.plugin_host->loaded().size());
+  return std::unique_ptr<Gateway>(new Gateway(std::move(parts)));
+}
+
+void Gateway::run() {
+  parts_->server->run(true);
+  spdlog::info("lms-gateway stopped");
+}
+
+void Gateway::stop() noexcept { parts_->server->stop(); }
+
+std::uint16_t Gateway::port() const noexcept { return parts_->server->port(); }
+
+}  // namespace lmsgw::app

@@ -1,0 +1,98 @@
+// lmsgwctl: the operator's command line.
+//
+//   lmsgwctl --config FILE check     validate config, secrets, plugins and plugin configs
+//   lmsgwctl --config FILE plugins   list the plugins that loaded and those refused, and why
+//   lmsgwctl --config FILE migrate   bring the database schema up to date
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "app/gateway.h"
+#include "config/gateway_config.h"
+#include "plugins/plugin_host.h"
+#include "store/sqlite/sqlite_account_store.h"
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: lmsgwctl --config FILE COMMAND\n"
+    "commands:\n"
+    "  check     validate the configuration, secrets, plugins and each connection's config\n"
+    "  plugins   list loaded plugins and refused ones with the reason\n"
+    "  migrate   apply pending database migrations\n";
+
+int list_plugins(const lmsgw::config::GatewayConfig& config) {
+  const auto host = lmsgw::plugins::PluginHost::load(config.plugins);
+  for (const auto& plugin : host.loaded()) {
+    std::string capabilities;
+    if (plugin.capabilities.sign_in) capabilities += "sign-in";
+    if (plugin.capabilities.roster_sync) {
+      capabilities += capabilities.empty() ? "roster-sync" : ",roster-sync";
+    }
+    std::cout << "loaded   " << plugin.name << " " << plugin.version << " [" << capabilities
+              << "] " << plugin.file << "\n";
+  }
+  for (const auto& refused : host.refused()) {
+    std::cout << "refused  " << refused.name << (refused.required ? " (required) " : " (optional) ")
+              << refused.message() << "\n";
+  }
+  return host.required_refused() ? lmsgw::app::kExitPluginRefused : lmsgw::app::kExitOk;
+}
+
+int migrate(const lmsgw::config::GatewayConfig& config) {
+  auto store = lmsgw::store::open_sqlite_store({.path = config.store.sqlite_path, .migrate = true});
+  if (!store) {
+    std::cerr << "lmsgwctl: " << store.error().detail << "\n";
+    return lmsgw::app::kExitRuntimeFailure;
+  }
+  auto version = (*store)->schema_version();
+  if (!version) {
+    std::cerr << "lmsgwctl: " << version.error().detail << "\n";
+    return lmsgw::app::kExitRuntimeFailure;
+  }
+  std::cout << "database " << config.store.sqlite_path << " is at schema version " << *version
+            << "\n";
+  return lmsgw::app::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  std::string command;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (command.empty() && argv[i][0] != '-') {
+      command = argv[i];
+    } else {
+      std::cerr << kUsage;
+      return lmsgw::app::kExitConfigInvalid;
+    }
+  }
+  if (config_path.empty() || command.empty()) {
+    std::cerr << kUsage;
+    return lmsgw::app::kExitConfigInvalid;
+  }
+  auto config = lmsgw::config::load_gateway_config(config_path);
+  if (!config) {
+    std::cerr << "lmsgwctl: configuration error: " << config.error().detail << "\n";
+    return lmsgw::app::kExitConfigInvalid;
+  }
+  spdlog::set_pattern("lmsgwctl: %l: %v");
+
+  if (command == "plugins") return list_plugins(*config);
+  if (command == "migrate") return migrate(*config);
+  if (command == "check") {
+    if (auto failure = lmsgw::app::Gateway::validate(std::move(*config))) {
+      std::cerr << "lmsgwctl: " << failure->message << "\n";
+      return failure->exit_code;
+    }
+    std::cout << "configuration OK\n";
+    return lmsgw::app::kExitOk;
+  }
+  std::cerr << kUsage;
+  return lmsgw::app::kExitConfigInvalid;
+}

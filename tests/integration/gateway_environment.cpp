@@ -1,0 +1,216 @@
+#include "tests/integration/gateway_environment.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <sstream>
+#include <stdexcept>
+
+namespace lmsgw::testing {
+namespace {
+
+constexpr std::string_view kClientId = "it-client";
+constexpr std::string_view kClientSecret = "it-client-secret-0123456789";
+constexpr std::string_view kPepper = "it-pepper-0123456789abcdefghijklmnopqrstuvwxyz";
+
+// Three Clever users: a student and a teacher of the connected district, and a student of a
+// district that never connected. Every field the gateway must drop carries a canary.
+constexpr std::string_view kFixture = R"({"users": [
+ {"id": "6620aa00000000000000b001", "district": "6620aa00000000000000d001",
+  "email": "zz.canary.student@example.org",
+  "name": {"first": "Ana", "middle": "Zzmiddlecanary", "last": "Zzfamilycanary"},
+  "roles": {"student": {"dob": "2/29/2016", "grade": "4", "gender": "Zzgendercanary",
+    "race": "Zzracecanary", "hispanic_ethnicity": "Zzethnicitycanary",
+    "ell_status": "Zzellcanary", "iep_status": "Zziepcanary", "sis_id": "ZZSISCANARY",
+    "state_id": "ZZSTATEIDCANARY", "student_number": "ZZSTUDENTNUMBERCANARY",
+    "credentials": {"district_username": "zzusernamecanary"},
+    "location": {"address": "Zzaddresscanary", "zip": "Zzzipcanary"},
+    "school": "6620aa00000000000000c001"}}},
+ {"id": "6620aa00000000000000b002", "district": "6620aa00000000000000d001",
+  "email": "rosa.teacher@example.org",
+  "name": {"first": "Rosa", "last": "Zzteacherfamilycanary"},
+  "roles": {"teacher": {"sis_id": "ZZTEACHERSISCANARY", "title": "Ms."}}},
+ {"id": "6620aa00000000000000b003", "district": "6620aa00000000000000d002",
+  "email": "zz.other.district@example.org",
+  "name": {"first": "Leo", "last": "Zzotherdistrictcanary"},
+  "roles": {"student": {"dob": "11/30/2012"}}}
+]})";
+
+void write_private(const std::filesystem::path& path, std::string_view content) {
+  write_file(path, content);
+  ::chmod(path.c_str(), 0600);
+}
+
+std::filesystem::path program(const char* path) { return std::filesystem::path(path); }
+
+}  // namespace
+
+const std::vector<std::string>& student_canaries() {
+  static const std::vector<std::string> canaries = {
+      "Zzfamilycanary", "Zzmiddlecanary", "zz.canary.student", "canary.student@example.org",
+      "2/29/2016", "2016-02-29", "Zzgendercanary", "Zzracecanary", "Zzethnicitycanary",
+      "Zzellcanary", "Zziepcanary", "ZZSISCANARY", "ZZSTATEIDCANARY", "ZZSTUDENTNUMBERCANARY",
+      "zzusernamecanary", "Zzaddresscanary", "Zzzipcanary"};
+  return canaries;
+}
+
+GatewayEnvironment::GatewayEnvironment() {
+  pki_ = make_test_pki(dir_.path() / "pki");
+  write_file(dir_.path() / "fixture.json", kFixture);
+  write_private(dir_.path() / "client-secret", kClientSecret);
+  write_private(dir_.path() / "pepper", kPepper);
+  clever_port_ = free_port();
+  gateway_port_ = free_port();
+
+  const std::string gateway = gateway_url();
+  clever_ = std::make_unique<ChildProcess>(
+      program(LMSGW_FAKE_CLEVER_BIN),
+      std::vector<std::string>{"--fixture", (dir_.path() / "fixture.json").string(),
+                               "--cert", pki_.server_certificate_file,
+                               "--key", pki_.server_key_file,
+                               "--port", std::to_string(clever_port_),
+                               "--client-id", std::string(kClientId),
+                               "--client-secret-file", (dir_.path() / "client-secret").string(),
+                               // The primary redirect URI, where Instant Login lands.
+                               "--redirect-uri", gateway + "/callback/clever-portal",
+                               "--redirect-uri", gateway + "/callback/clever",
+                               "--ready-file", (dir_.path() / "clever-ready").string()},
+      dir_.path() / "fake-clever.log");
+  if (!eventually([&] { return std::filesystem::exists(dir_.path() / "clever-ready"); })) {
+    throw std::runtime_error("fake Clever did not start: " + clever_->output());
+  }
+  control_ = std::make_unique<TestBrowser>(pki_.ca_certificate_file);
+  start_gateway();
+}
+
+GatewayEnvironment::~GatewayEnvironment() = default;
+
+std::string GatewayEnvironment::gateway_url() const {
+  return "http://127.0.0.1:" + std::to_string(gateway_port_);
+}
+std::string GatewayEnvironment::clever_url() const {
+  return "https://127.0.0.1:" + std::to_string(clever_port_);
+}
+std::string GatewayEnvironment::return_url() const { return gateway_url() + "/healthz"; }
+
+void GatewayEnvironment::start_gateway() {
+  std::ostringstream yaml;
+  const std::string clever_config =
+      "    config:\n"
+      "      client_id: " + std::string(kClientId) + "\n"
+      "      client_secret: file:client-secret\n"
+      "      authorize_url: " + clever_url() + "/oauth/authorize\n"
+      "      token_url: " + clever_url() + "/oauth/tokens\n"
+      "      api_base_url: " + clever_url() + "\n";
+  yaml << "server:\n"
+       << "  listen: 127.0.0.1:" << gateway_port_ << "\n"
+       << "  public_url: " << gateway_url() << "\n"
+       << "  threads: 2\n"
+       << "logging:\n  level: debug\n  file: gateway.log\n"
+       << "store:\n  sqlite:\n    path: lmsgw.db\n"
+       << "secrets:\n  pepper: file:pepper\n"
+       << "http_client:\n  ca_file: " << pki_.ca_certificate_file
+       << "\n  use_system_trust_store: false\n"
+       << "session:\n  cookie_secure: false\n"
+       << "  return_urls: [" << return_url() << "]\n"
+       << "  default_return_url: " << return_url() << "\n"
+       << "plugins:\n  directories: [" << LMSGW_PLUGIN_DIR << "]\n  load:\n    - name: clever\n"
+       << "districts:\n  springfield: {}\n"
+       << "connections:\n"
+       << "  clever:\n    plugin: clever\n    provider_districts: {\"" << kConnectedDistrict
+       << "\": springfield}\n"
+       << clever_config
+       << "  clever-portal:\n    plugin: clever\n    provider_districts: {\"" << kConnectedDistrict
+       << "\": springfield}\n    allow_provider_initiated: true\n"
+       << clever_config
+       // Its callback is not registered at the fake Clever.
+       << "  clever-unregistered:\n    plugin: clever\n    district: springfield\n"
+       << "    allow_provider_initiated: true\n"
+       << clever_config;
+  write_file(dir_.path() / "gateway.yaml", yaml.str());
+
+  gateway_ = std::make_unique<ChildProcess>(
+      program(LMSGW_GATEWAY_BIN),
+      std::vector<std::string>{"--config", (dir_.path() / "gateway.yaml").string()},
+      dir_.path() / "gateway.stderr");
+  TestBrowser probe(pki_.ca_certificate_file);
+  if (!eventually([&] {
+        try {
+          return probe.get(gateway_url() + "/healthz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      })) {
+    throw std::runtime_error("gateway did not start: " + gateway_->output() +
+                             read_file(gateway_log()));
+  }
+}
+
+int GatewayEnvironment::stop_gateway(int signal) {
+  const int code = gateway_->stop(signal);
+  gateway_.reset();
+  return code;
+}
+
+sdk::HttpResponse GatewayEnvironment::sign_in(TestBrowser& browser, std::string_view connection,
+                                              std::string_view user_id) {
+  return browser.follow(gateway_url() + "/login/" + std::string(connection) +
+                        "?login_hint=" + std::string(user_id));
+}
+
+sdk::HttpResponse GatewayEnvironment::auth_check(TestBrowser& browser) {
+  return browser.get(gateway_url() + "/auth/check");
+}
+
+int GatewayEnvironment::count_rows(std::string_view table) const {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(database().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open the gateway database");
+  }
+  sqlite3_stmt* statement = nullptr;
+  const std::string sql = "SELECT COUNT(*) FROM " + std::string(table);
+  int count = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+      sqlite3_step(statement) == SQLITE_ROW) {
+    count = sqlite3_column_int(statement, 0);
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return count;
+}
+
+double GatewayEnvironment::metric(std::string_view sample) {
+  const std::string text = control_->get(gateway_url() + "/metrics").body;
+  const std::string prefix = std::string(sample) + " ";
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(prefix)) return std::stod(line.substr(prefix.size()));
+  }
+  return -1;
+}
+
+void GatewayEnvironment::inject_fault(std::string_view query) {
+  sdk::HttpResponse response = control_->post_form(clever_url() + "/__fake/faults?" +
+                                                   std::string(query), "");
+  if (response.status != 200) throw std::runtime_error("fault injection refused: " + response.body);
+}
+
+int GatewayEnvironment::fake_counter(std::string_view name) {
+  const std::string body = control_->get(clever_url() + "/__fake/stats").body;
+  const std::string key = "\"" + std::string(name) + "\":";
+  const auto at = body.find(key);
+  return at == std::string::npos ? 0 : std::stoi(body.substr(at + key.size()));
+}
+
+std::string GatewayEnvironment::persisted_bytes() const {
+  std::string bytes;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    bytes += read_file(database().string() + suffix);
+  }
+  bytes += read_file(gateway_log());
+  bytes += read_file(dir_.path() / "gateway.stderr");
+  return bytes;
+}
+
+}  // namespace lmsgw::testing
