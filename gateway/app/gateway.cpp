@@ -82,22 +82,23 @@ std::optional<StartupError> Gateway::Parts::build_connections() {
     if (!plugin) {
       const sdk::Error& error = plugin.error();
       // The plugin's own config errors already carry `file:line: key`.
-      if (error.code == sdk::ErrorCode::config_invalid && error.detail.find(':') != std::string::npos) {
+      if (error.code == sdk::ErrorCode::config_invalid &&
+          error.detail.find(':') != std::string::npos) {
         return config_error(error.detail);
       }
-      return config_error(connection_config.node.error("plugin '" + connection_config.plugin +
-                                                       "' refused the connection: " + error.detail)
+      return config_error(connection_config.node
+                              .error("plugin '" + connection_config.plugin +
+                                     "' refused the connection: " + error.detail)
                               .detail);
     }
     connection.plugin = std::move(*plugin);
     if (connection_config.allow_provider_initiated &&
         !connection.plugin->supports_provider_initiated()) {
       const sdk::ConfigNode* flag = connection_config.node.find("allow_provider_initiated");
-      return config_error(
-          (flag != nullptr ? *flag : connection_config.node)
-              .error("plugin '" + connection_config.plugin +
-                     "' cannot complete provider-initiated sign-in")
-              .detail);
+      return config_error((flag != nullptr ? *flag : connection_config.node)
+                              .error("plugin '" + connection_config.plugin +
+                                     "' cannot complete provider-initiated sign-in")
+                              .detail);
     }
     connections.emplace(id, std::move(connection));
   }
@@ -109,23 +110,29 @@ void Gateway::Parts::add_routes() {
   using http::Method;
   router.add({Method::get, Method::head}, "/healthz",
              [](const http::Request&) { return http::Response::text(200, "ok\n"); });
-  router.add({Method::get, Method::head}, "/readyz", [this](const http::Request&) {
-    // Ready when the store answers; a load balancer stops sending traffic otherwise.
-    auto version = store->schema_version();
-    return version ? http::Response::text(200, "ready\n")
-                   : http::Response::text(503, "store unavailable\n");
-  }, Dispatch::worker);
+  router.add(
+      {Method::get, Method::head}, "/readyz",
+      [this](const http::Request&) {
+        // Ready when the store answers; a load balancer stops sending traffic otherwise.
+        auto version = store->schema_version();
+        return version ? http::Response::text(200, "ready\n")
+                       : http::Response::text(503, "store unavailable\n");
+      },
+      Dispatch::worker);
   router.add({Method::get}, "/metrics", [this](const http::Request&) {
     return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics->render()};
   });
   router.add({Method::get, Method::head}, "/auth/check",
              [this](const http::Request& r) { return forward_auth->check(r); });
-  router.add({Method::get, Method::post}, "/login/{connection}",
-             [this](const http::Request& r) { return sign_in->login(r); }, Dispatch::worker);
-  router.add({Method::get, Method::post}, "/callback/{connection}",
-             [this](const http::Request& r) { return sign_in->callback(r); }, Dispatch::worker);
-  router.add({Method::post}, "/logout",
-             [this](const http::Request& r) { return sign_in->logout(r); }, Dispatch::worker);
+  router.add(
+      {Method::get, Method::post}, "/login/{connection}",
+      [this](const http::Request& r) { return sign_in->login(r); }, Dispatch::worker);
+  router.add(
+      {Method::get, Method::post}, "/callback/{connection}",
+      [this](const http::Request& r) { return sign_in->callback(r); }, Dispatch::worker);
+  router.add(
+      {Method::post}, "/logout", [this](const http::Request& r) { return sign_in->logout(r); },
+      Dispatch::worker);
 }
 
 void Gateway::Parts::run_housekeeping() {
@@ -243,9 +250,10 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
                        [server] { return static_cast<double>(server->open_connections()); });
   p.housekeeping = std::thread([&p] { p.run_housekeeping(); });
 
-  spdlog::info("lms-gateway listening on {}:{} ({} connection(s), {} live session(s), {} plugin(s))",
-               cfg.server.options.listen_host, p.server->port(), p.connections.size(), *loaded,
-               p.plugin_host->loaded().size());
+  spdlog::info(
+      "lms-gateway listening on {}:{} ({} connection(s), {} live session(s), {} plugin(s))",
+      cfg.server.options.listen_host, p.server->port(), p.connections.size(), *loaded,
+      p.plugin_host->loaded().size());
   return std::unique_ptr<Gateway>(new Gateway(std::move(parts)));
 }
 

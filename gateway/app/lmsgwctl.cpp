@@ -31,8 +31,8 @@ int list_plugins(const lmsgw::config::GatewayConfig& config) {
     if (plugin.capabilities.roster_sync) {
       capabilities += capabilities.empty() ? "roster-sync" : ",roster-sync";
     }
-    std::cout << "loaded   " << plugin.name << " " << plugin.version << " [" << capabilities
-              << "] " << plugin.file << "\n";
+    std::cout << "loaded   " << plugin.name << " " << plugin.version << " [" << capabilities << "] "
+              << plugin.file << "\n";
   }
   for (const auto& refused : host.refused()) {
     std::cout << "refused  " << refused.name << (refused.required ? " (required) " : " (optional) ")

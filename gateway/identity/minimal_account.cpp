@@ -30,9 +30,12 @@ sdk::CivilDate anniversary(sdk::CivilDate date, int year) noexcept {
 
 std::string_view to_string(AccountRole role) noexcept {
   switch (role) {
-    case AccountRole::student: return "student";
-    case AccountRole::teacher: return "teacher";
-    case AccountRole::district_admin: return "district_admin";
+    case AccountRole::student:
+      return "student";
+    case AccountRole::teacher:
+      return "teacher";
+    case AccountRole::district_admin:
+      return "district_admin";
   }
   return "student";
 }
@@ -53,8 +56,10 @@ std::optional<int> whole_years_between(sdk::CivilDate from, sdk::CivilDate to) n
 
 std::string_view to_string(AgeBand band) noexcept {
   switch (band) {
-    case AgeBand::under13: return "under13";
-    case AgeBand::thirteen_plus: return "13plus";
+    case AgeBand::under13:
+      return "under13";
+    case AgeBand::thirteen_plus:
+      return "13plus";
   }
   return "under13";
 }

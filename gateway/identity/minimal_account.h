@@ -48,9 +48,9 @@ struct MinimalAccount {
   AccountRole role = AccountRole::student;
   std::optional<std::string> district_id;  // internal district id
   std::string display_name;
-  std::optional<AgeRecord> age;             // students only
-  std::optional<crypto::Digest> email_hash; // keyed hash; every role
-  std::optional<std::string> email;         // plaintext: teachers and admins only, never students
+  std::optional<AgeRecord> age;              // students only
+  std::optional<crypto::Digest> email_hash;  // keyed hash; every role
+  std::optional<std::string> email;          // plaintext: teachers and admins only, never students
 
   friend bool operator==(const MinimalAccount&, const MinimalAccount&) = default;
 };

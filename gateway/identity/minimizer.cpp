@@ -112,8 +112,7 @@ std::string first_code_point(std::string_view text) {
 std::string staff_full_name(const sdk::ExternalIdentity& identity) {
   const std::string given = identity.given_name ? clean_display_text(*identity.given_name) : "";
   if (given.empty()) return identity.full_name ? clean_display_text(*identity.full_name) : "";
-  const std::string family =
-      identity.family_name ? clean_display_text(*identity.family_name) : "";
+  const std::string family = identity.family_name ? clean_display_text(*identity.family_name) : "";
   if (family.empty()) return given;
   return clean_display_text(given + " " + family);
 }
@@ -133,12 +132,17 @@ std::string display_name_for(const sdk::ExternalIdentity& identity, AccountRole 
 
 std::optional<AccountRole> account_role_for(sdk::Role role) noexcept {
   switch (role) {
-    case sdk::Role::student: return AccountRole::student;
-    case sdk::Role::teacher: return AccountRole::teacher;
-    case sdk::Role::staff: return AccountRole::teacher;
-    case sdk::Role::district_admin: return AccountRole::district_admin;
+    case sdk::Role::student:
+      return AccountRole::student;
+    case sdk::Role::teacher:
+      return AccountRole::teacher;
+    case sdk::Role::staff:
+      return AccountRole::teacher;
+    case sdk::Role::district_admin:
+      return AccountRole::district_admin;
     case sdk::Role::guardian:
-    case sdk::Role::unknown: return std::nullopt;
+    case sdk::Role::unknown:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -178,8 +182,7 @@ Minimizer::Minimizer(sdk::Secret pepper) : pepper_(std::move(pepper)) {}
 
 sdk::Result<Minimizer> Minimizer::create(sdk::Secret pepper) {
   if (pepper.reveal().size() < kMinPepperBytes) {
-    return sdk::Error{sdk::ErrorCode::config_invalid,
-                      "identity pepper must be at least 32 bytes"};
+    return sdk::Error{sdk::ErrorCode::config_invalid, "identity pepper must be at least 32 bytes"};
   }
   return Minimizer(std::move(pepper));
 }
@@ -189,8 +192,7 @@ sdk::Result<Minimizer> Minimizer::create(sdk::Secret pepper) {
 sdk::Result<Minimized> Minimizer::minimize(const sdk::ExternalIdentity& identity,
                                            std::string_view identity_namespace,
                                            std::optional<std::string> district_id,
-                                           const NamePolicy& policy,
-                                           sdk::CivilDate today) const {
+                                           const NamePolicy& policy, sdk::CivilDate today) const {
   if (identity.subject.empty()) {
     return sdk::Error{sdk::ErrorCode::invalid_request, "identity has an empty subject"};
   }

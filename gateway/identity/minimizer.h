@@ -45,8 +45,8 @@ class Minimizer {
   // (guardian, unknown) and invalid_request for an empty subject or namespace.
   sdk::Result<Minimized> minimize(const sdk::ExternalIdentity& identity,
                                   std::string_view identity_namespace,
-                                  std::optional<std::string> district_id,
-                                  const NamePolicy& policy, sdk::CivilDate today) const;
+                                  std::optional<std::string> district_id, const NamePolicy& policy,
+                                  sdk::CivilDate today) const;
 
   IdentityKey identity_key(std::string_view identity_namespace, std::string_view subject) const;
   crypto::Digest email_hash(std::string_view email) const;

@@ -24,10 +24,14 @@ std::string escape_label(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -56,13 +60,21 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
     out.append("\"} ").append(std::to_string(cumulative)).append("\n");
   }
   const std::uint64_t total = count_.load(std::memory_order_relaxed);
-  out.append(name).append("_bucket{").append(prefix).append("le=\"+Inf\"} ")
-      .append(std::to_string(total)).append("\n");
+  out.append(name)
+      .append("_bucket{")
+      .append(prefix)
+      .append("le=\"+Inf\"} ")
+      .append(std::to_string(total))
+      .append("\n");
   out.append(name).append("_sum{").append(labels).append("} ");
   append_number(out, static_cast<double>(sum_nanoseconds_.load(std::memory_order_relaxed)) / 1e9);
   out.append("\n");
-  out.append(name).append("_count{").append(labels).append("} ")
-      .append(std::to_string(total)).append("\n");
+  out.append(name)
+      .append("_count{")
+      .append(labels)
+      .append("} ")
+      .append(std::to_string(total))
+      .append("\n");
 }
 
 Registry::Registry(std::vector<std::string> route_names) : route_names_(std::move(route_names)) {
@@ -102,8 +114,12 @@ std::string Registry::render() const {
       const std::uint64_t count =
           routes_[r]->by_status[static_cast<std::size_t>(status)].load(std::memory_order_relaxed);
       if (count == 0) continue;
-      out.append("lmsgw_http_requests_total{route=\"").append(route).append("\",status=\"")
-          .append(std::to_string(status)).append("\"} ").append(std::to_string(count))
+      out.append("lmsgw_http_requests_total{route=\"")
+          .append(route)
+          .append("\",status=\"")
+          .append(std::to_string(status))
+          .append("\"} ")
+          .append(std::to_string(count))
           .append("\n");
     }
   }
@@ -120,9 +136,13 @@ std::string Registry::render() const {
   append_header(out, "lmsgw_sign_ins_total", "Sign-in attempts by connection and outcome.",
                 "counter");
   for (const auto& [labels, count] : sign_ins_) {
-    out.append("lmsgw_sign_ins_total{connection=\"").append(escape_label(labels.first))
-        .append("\",outcome=\"").append(escape_label(labels.second)).append("\"} ")
-        .append(std::to_string(count)).append("\n");
+    out.append("lmsgw_sign_ins_total{connection=\"")
+        .append(escape_label(labels.first))
+        .append("\",outcome=\"")
+        .append(escape_label(labels.second))
+        .append("\"} ")
+        .append(std::to_string(count))
+        .append("\n");
   }
   for (const Gauge& gauge : gauges_) {
     append_header(out, gauge.name, gauge.help, "gauge");

@@ -21,8 +21,7 @@ namespace lmsgw::metrics {
 
 // Latency buckets (seconds): fine-grained below a millisecond, where the hot path lives.
 inline constexpr std::array<double, 14> kLatencyBuckets = {
-    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-    0.01,    0.025,  0.05,    0.1,    0.25,  1.0,    5.0};
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0};
 
 class Histogram {
  public:

@@ -7,9 +7,15 @@ std::string attributes(const CookieOptions& options) {
   std::string out = "; Path=" + options.path + "; HttpOnly";
   if (options.secure) out += "; Secure";
   switch (options.same_site) {
-    case SameSite::lax: out += "; SameSite=Lax"; break;
-    case SameSite::strict: out += "; SameSite=Strict"; break;
-    case SameSite::none: out += "; SameSite=None"; break;
+    case SameSite::lax:
+      out += "; SameSite=Lax";
+      break;
+    case SameSite::strict:
+      out += "; SameSite=Strict";
+      break;
+    case SameSite::none:
+      out += "; SameSite=None";
+      break;
   }
   return out;
 }

@@ -36,8 +36,8 @@ std::optional<Parts> split(std::string_view text) {
   }
   std::string origin = scheme + "://" + lowercase(url.encoded_host());
   if (url.has_port()) {
-    const bool default_port = (scheme == "http" && url.port() == "80") ||
-                              (scheme == "https" && url.port() == "443");
+    const bool default_port =
+        (scheme == "http" && url.port() == "80") || (scheme == "https" && url.port() == "443");
     if (!default_port) origin += ":" + std::string(url.port());
   }
   std::string path(url.encoded_path());

@@ -32,9 +32,8 @@ bool SessionCache::erase(const crypto::Digest& id_hash) {
 
 std::size_t SessionCache::purge_expired(TimePoint now) {
   std::unique_lock lock(mutex_);
-  return std::erase_if(sessions_, [now](const auto& entry) {
-    return entry.second->expires_at <= now;
-  });
+  return std::erase_if(sessions_,
+                       [now](const auto& entry) { return entry.second->expires_at <= now; });
 }
 
 std::size_t SessionCache::size() const {

@@ -48,8 +48,8 @@ sdk::Result<NewSession> SessionService::start(const store::StoredAccount& accoun
   NewSession session{crypto::random_token(kSessionIdBytes),
                      std::chrono::time_point_cast<std::chrono::seconds>(now + lifetime_)};
   const crypto::Digest id_hash = crypto::sha256(session.id);
-  auto stored = store_.insert_session(
-      store::SessionRecord{id_hash, account.id, now, session.expires_at});
+  auto stored =
+      store_.insert_session(store::SessionRecord{id_hash, account.id, now, session.expires_at});
   if (!stored) return stored.error();
   cache_.put(id_hash, view_of(account, session.expires_at));
   return session;

@@ -138,8 +138,7 @@ http::Response SignInService::callback(const http::Request& request) const {
     if (!crypto::constant_time_equal(crypto::sha256(binding), pending->browser_binding_hash)) {
       return fail(label, Outcome::state_browser_mismatch, "state bound to another browser");
     }
-    callback.login = sdk::StartedLogin{std::move(pending->nonce),
-                                       std::move(pending->code_verifier),
+    callback.login = sdk::StartedLogin{std::move(pending->nonce), std::move(pending->code_verifier),
                                        std::move(pending->flow_data)};
     return_url = std::move(pending->return_url);
   } else {
@@ -206,9 +205,9 @@ http::Response SignInService::finish(const Connection& connection,
   spdlog::info("sign-in succeeded: connection={} account={} district={}", label, account->id,
                district.value_or("-"));
 
-  session::CookieOptions cookie{settings_.cookie_secure, session::SameSite::lax, "/",
-                                std::chrono::duration_cast<std::chrono::seconds>(
-                                    session->expires_at - now)};
+  session::CookieOptions cookie{
+      settings_.cookie_secure, session::SameSite::lax, "/",
+      std::chrono::duration_cast<std::chrono::seconds>(session->expires_at - now)};
   http::Response response = http::Response::redirect(return_url);
   response.headers.emplace_back(
       "Set-Cookie", session::make_set_cookie(settings_.session_cookie_name, session->id, cookie));
@@ -233,8 +232,8 @@ http::Response SignInService::logout(const http::Request& request) const {
   }
   session::CookieOptions cookie{settings_.cookie_secure, session::SameSite::lax, "/", {}};
   http::Response response = http::Response::redirect(*return_url, 303);
-  response.headers.emplace_back(
-      "Set-Cookie", session::make_clear_cookie(settings_.session_cookie_name, cookie));
+  response.headers.emplace_back("Set-Cookie",
+                                session::make_clear_cookie(settings_.session_cookie_name, cookie));
   add_page_security_headers(response);
   return response;
 }

@@ -110,8 +110,8 @@ TEST_F(CleverSignInTest, ReplayedCallbackIsRefused) {
 
 TEST_F(CleverSignInTest, StateStartedInAnotherBrowserIsRefusedAndBurnt) {
   // The victim's browser starts a sign-in and is sent back with a code and state...
-  sdk::HttpResponse to_clever = browser_.get(env_.gateway_url() + "/login/clever?login_hint=" +
-                                             std::string(kStudentId));
+  sdk::HttpResponse to_clever =
+      browser_.get(env_.gateway_url() + "/login/clever?login_hint=" + std::string(kStudentId));
   ASSERT_EQ(to_clever.status, 302);
   sdk::HttpResponse back = browser_.get(location_of(to_clever, env_.gateway_url()));
   ASSERT_EQ(back.status, 302);
@@ -138,23 +138,22 @@ TEST_F(CleverSignInTest, UnknownConnectionIsNotFound) {
 }
 
 TEST_F(CleverSignInTest, ReturnUrlOutsideTheAllowlistIsRefused) {
-  sdk::HttpResponse page = browser_.get(env_.gateway_url() +
-                                        "/login/clever?return_to=https%3A%2F%2Fevil.example%2F");
+  sdk::HttpResponse page =
+      browser_.get(env_.gateway_url() + "/login/clever?return_to=https%3A%2F%2Fevil.example%2F");
   EXPECT_EQ(page.status, 400);
   EXPECT_THAT(page.body, HasSubstr("return_url_not_allowed"));
 }
 
 TEST_F(CleverSignInTest, RedirectUriThatCleverDoesNotKnowGoesNowhere) {
   // Clever refuses to redirect to an unregistered URI at all...
-  sdk::HttpResponse to_clever =
-      browser_.get(env_.gateway_url() + "/login/clever-unregistered?login_hint=" +
-                   std::string(kStudentId));
+  sdk::HttpResponse to_clever = browser_.get(
+      env_.gateway_url() + "/login/clever-unregistered?login_hint=" + std::string(kStudentId));
   ASSERT_EQ(to_clever.status, 302);
   EXPECT_EQ(browser_.get(location_of(to_clever, env_.gateway_url())).status, 400);
   // ...and a code issued for another redirect URI is not redeemed for this one.
-  sdk::HttpResponse portal = browser_.get(
-      env_.clever_url() + "/oauth/instant-login?client_id=it-client&login_hint=" +
-      std::string(kStudentId));
+  sdk::HttpResponse portal =
+      browser_.get(env_.clever_url() + "/oauth/instant-login?client_id=it-client&login_hint=" +
+                   std::string(kStudentId));
   const std::string code_url = location_of(portal, env_.clever_url());
   const std::string code = code_url.substr(code_url.find("code=") + 5);
   sdk::HttpResponse page =
@@ -201,9 +200,9 @@ TEST_F(CleverSignInTest, ADistrictThatNeverConnectedCannotSignIn) {
 }
 
 TEST_F(CleverSignInTest, InstantLoginFromTheCleverPortalSignsIn) {
-  sdk::HttpResponse landed = browser_.follow(
-      env_.clever_url() + "/oauth/instant-login?client_id=it-client&district_id=" +
-      std::string(kConnectedDistrict) + "&login_hint=" + std::string(kStudentId));
+  sdk::HttpResponse landed =
+      browser_.follow(env_.clever_url() + "/oauth/instant-login?client_id=it-client&district_id=" +
+                      std::string(kConnectedDistrict) + "&login_hint=" + std::string(kStudentId));
   EXPECT_EQ(landed.status, 200);
   // No return URL is taken from the request: the default one is used.
   EXPECT_EQ(browser_.visited().back(), env_.return_url());
@@ -247,8 +246,7 @@ TEST_F(CleverSignInTest, SessionsSurviveARestartAndTheGatewayStopsCleanly) {
 TEST_F(CleverSignInTest, MetricsCountRequestsByRouteAndStatus) {
   EXPECT_EQ(env_.auth_check(browser_).status, 401);
   EXPECT_GE(env_.metric("lmsgw_http_requests_total{route=\"/auth/check\",status=\"401\"}"), 1);
-  EXPECT_GE(env_.metric(
-                "lmsgw_http_request_duration_seconds_count{route=\"/auth/check\"}"), 1);
+  EXPECT_GE(env_.metric("lmsgw_http_request_duration_seconds_count{route=\"/auth/check\"}"), 1);
 }
 
 }  // namespace

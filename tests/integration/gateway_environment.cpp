@@ -47,10 +47,15 @@ std::filesystem::path program(const char* path) { return std::filesystem::path(p
 
 const std::vector<std::string>& student_canaries() {
   static const std::vector<std::string> canaries = {
-      "Zzfamilycanary", "Zzmiddlecanary", "zz.canary.student", "canary.student@example.org",
-      "2/29/2016", "2016-02-29", "Zzgendercanary", "Zzracecanary", "Zzethnicitycanary",
-      "Zzellcanary", "Zziepcanary", "ZZSISCANARY", "ZZSTATEIDCANARY", "ZZSTUDENTNUMBERCANARY",
-      "zzusernamecanary", "Zzaddresscanary", "Zzzipcanary"};
+      "Zzfamilycanary",    "Zzmiddlecanary",
+      "zz.canary.student", "canary.student@example.org",
+      "2/29/2016",         "2016-02-29",
+      "Zzgendercanary",    "Zzracecanary",
+      "Zzethnicitycanary", "Zzellcanary",
+      "Zziepcanary",       "ZZSISCANARY",
+      "ZZSTATEIDCANARY",   "ZZSTUDENTNUMBERCANARY",
+      "zzusernamecanary",  "Zzaddresscanary",
+      "Zzzipcanary"};
   return canaries;
 }
 
@@ -65,16 +70,14 @@ GatewayEnvironment::GatewayEnvironment() {
   const std::string gateway = gateway_url();
   clever_ = std::make_unique<ChildProcess>(
       program(LMSGW_FAKE_CLEVER_BIN),
-      std::vector<std::string>{"--fixture", (dir_.path() / "fixture.json").string(),
-                               "--cert", pki_.server_certificate_file,
-                               "--key", pki_.server_key_file,
-                               "--port", std::to_string(clever_port_),
-                               "--client-id", std::string(kClientId),
-                               "--client-secret-file", (dir_.path() / "client-secret").string(),
-                               // The primary redirect URI, where Instant Login lands.
-                               "--redirect-uri", gateway + "/callback/clever-portal",
-                               "--redirect-uri", gateway + "/callback/clever",
-                               "--ready-file", (dir_.path() / "clever-ready").string()},
+      std::vector<std::string>{
+          "--fixture", (dir_.path() / "fixture.json").string(), "--cert",
+          pki_.server_certificate_file, "--key", pki_.server_key_file, "--port",
+          std::to_string(clever_port_), "--client-id", std::string(kClientId),
+          "--client-secret-file", (dir_.path() / "client-secret").string(),
+          // The primary redirect URI, where Instant Login lands.
+          "--redirect-uri", gateway + "/callback/clever-portal", "--redirect-uri",
+          gateway + "/callback/clever", "--ready-file", (dir_.path() / "clever-ready").string()},
       dir_.path() / "fake-clever.log");
   if (!eventually([&] { return std::filesystem::exists(dir_.path() / "clever-ready"); })) {
     throw std::runtime_error("fake Clever did not start: " + clever_->output());
@@ -97,11 +100,18 @@ void GatewayEnvironment::start_gateway() {
   std::ostringstream yaml;
   const std::string clever_config =
       "    config:\n"
-      "      client_id: " + std::string(kClientId) + "\n"
+      "      client_id: " +
+      std::string(kClientId) +
+      "\n"
       "      client_secret: file:client-secret\n"
-      "      authorize_url: " + clever_url() + "/oauth/authorize\n"
-      "      token_url: " + clever_url() + "/oauth/tokens\n"
-      "      api_base_url: " + clever_url() + "\n";
+      "      authorize_url: " +
+      clever_url() +
+      "/oauth/authorize\n"
+      "      token_url: " +
+      clever_url() +
+      "/oauth/tokens\n"
+      "      api_base_url: " +
+      clever_url() + "\n";
   yaml << "server:\n"
        << "  listen: 127.0.0.1:" << gateway_port_ << "\n"
        << "  public_url: " << gateway_url() << "\n"
@@ -119,9 +129,8 @@ void GatewayEnvironment::start_gateway() {
        << "connections:\n"
        << "  clever:\n    plugin: clever\n    provider_districts: {\"" << kConnectedDistrict
        << "\": springfield}\n"
-       << clever_config
-       << "  clever-portal:\n    plugin: clever\n    provider_districts: {\"" << kConnectedDistrict
-       << "\": springfield}\n    allow_provider_initiated: true\n"
+       << clever_config << "  clever-portal:\n    plugin: clever\n    provider_districts: {\""
+       << kConnectedDistrict << "\": springfield}\n    allow_provider_initiated: true\n"
        << clever_config
        // Its callback is not registered at the fake Clever.
        << "  clever-unregistered:\n    plugin: clever\n    district: springfield\n"
@@ -191,8 +200,8 @@ double GatewayEnvironment::metric(std::string_view sample) {
 }
 
 void GatewayEnvironment::inject_fault(std::string_view query) {
-  sdk::HttpResponse response = control_->post_form(clever_url() + "/__fake/faults?" +
-                                                   std::string(query), "");
+  sdk::HttpResponse response =
+      control_->post_form(clever_url() + "/__fake/faults?" + std::string(query), "");
   if (response.status != 200) throw std::runtime_error("fault injection refused: " + response.body);
 }
 

@@ -28,7 +28,9 @@ class StartupTest : public ::testing::Test {
   std::filesystem::path write_config(const std::string& from = "", const std::string& to = "") {
     std::string yaml =
         "server:\n"
-        "  listen: 127.0.0.1:" + std::to_string(free_port()) + "\n"
+        "  listen: 127.0.0.1:" +
+        std::to_string(free_port()) +
+        "\n"
         "  public_url: http://127.0.0.1:8080\n"
         "store:\n"
         "  sqlite:\n"
@@ -40,7 +42,8 @@ class StartupTest : public ::testing::Test {
         "  return_urls: [http://127.0.0.1:8090/]\n"
         "  default_return_url: http://127.0.0.1:8090/\n"
         "plugins:\n"
-        "  directories: [" LMSGW_PLUGIN_DIR "]\n"
+        "  directories: [" LMSGW_PLUGIN_DIR
+        "]\n"
         "  load:\n"
         "    - name: clever\n"
         "districts:\n"
@@ -76,7 +79,8 @@ class StartupTest : public ::testing::Test {
 };
 
 TEST_F(StartupTest, AnUnknownKeyStopsStartUpWithFileLineAndKey) {
-  const auto config = write_config("  cookie_secure: false\n", "  cookie_secure: false\n  cookie_secur: true\n");
+  const auto config =
+      write_config("  cookie_secure: false\n", "  cookie_secure: false\n  cookie_secur: true\n");
   auto [code, output] = run(LMSGW_GATEWAY_BIN, {"--config", config.string()});
   EXPECT_EQ(code, 2);
   EXPECT_THAT(output, HasSubstr("gateway.yaml:11: session.cookie_secur: unknown key"));
@@ -90,8 +94,8 @@ TEST_F(StartupTest, APluginConfigErrorStopsStartUpWithFileLineAndKey) {
 }
 
 TEST_F(StartupTest, AnInlineSecretIsRefusedAndNeverPrinted) {
-  const auto config = write_config("      client_secret: file:secret\n",
-                                   "      client_secret: hunter2-inline\n");
+  const auto config =
+      write_config("      client_secret: file:secret\n", "      client_secret: hunter2-inline\n");
   auto [code, output] = run(LMSGW_GATEWAY_BIN, {"--config", config.string()});
   EXPECT_EQ(code, 2);
   EXPECT_THAT(output, HasSubstr("connections.clever.config.client_secret"));
@@ -99,16 +103,17 @@ TEST_F(StartupTest, AnInlineSecretIsRefusedAndNeverPrinted) {
 }
 
 TEST_F(StartupTest, AMissingRequiredPluginStopsStartUp) {
-  const auto config = write_config("    - name: clever\n",
-                                   "    - name: clever\n    - name: not-installed\n");
+  const auto config =
+      write_config("    - name: clever\n", "    - name: clever\n    - name: not-installed\n");
   auto [code, output] = run(LMSGW_GATEWAY_BIN, {"--config", config.string()});
   EXPECT_EQ(code, 3);
   EXPECT_THAT(output, HasSubstr("plugin refused: not-installed"));
 }
 
 TEST_F(StartupTest, AMissingOptionalPluginIsReportedAndStartUpGoesOn) {
-  const auto config = write_config(
-      "    - name: clever\n", "    - name: clever\n    - name: not-installed\n      required: false\n");
+  const auto config =
+      write_config("    - name: clever\n",
+                   "    - name: clever\n    - name: not-installed\n      required: false\n");
   auto [code, output] = run(LMSGW_CTL_BIN, {"--config", config.string(), "check"});
   EXPECT_EQ(code, 0) << output;
   EXPECT_THAT(output, HasSubstr("plugin refused: not-installed"));
@@ -116,8 +121,9 @@ TEST_F(StartupTest, AMissingOptionalPluginIsReportedAndStartUpGoesOn) {
 }
 
 TEST_F(StartupTest, LmsgwctlListsLoadedAndRefusedPlugins) {
-  const auto config = write_config(
-      "    - name: clever\n", "    - name: clever\n    - name: not-installed\n      required: false\n");
+  const auto config =
+      write_config("    - name: clever\n",
+                   "    - name: clever\n    - name: not-installed\n      required: false\n");
   auto [code, output] = run(LMSGW_CTL_BIN, {"--config", config.string(), "plugins"});
   EXPECT_EQ(code, 0) << output;
   EXPECT_THAT(output, HasSubstr("loaded   clever 1.0.0 [sign-in]"));

@@ -19,7 +19,8 @@ class ChildProcess {
   // Starts `program` with `arguments`; stdout and stderr go to `output_file`. Extra
   // environment variables are added to the test's own. Throws when fork/exec fails.
   ChildProcess(std::filesystem::path program, std::vector<std::string> arguments,
-               std::filesystem::path output_file, std::map<std::string, std::string> environment = {});
+               std::filesystem::path output_file,
+               std::map<std::string, std::string> environment = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -24,8 +24,8 @@ sdk::HttpResponse TestBrowser::send(sdk::HttpRequest request) {
   if (!cookie_header.empty()) request.headers.emplace_back("Cookie", cookie_header);
   visited_.push_back(request.url);
   auto response = client_->send(request);
-  if (!response) throw std::runtime_error("request to " + request.url + " failed: " +
-                                          response.error().detail);
+  if (!response)
+    throw std::runtime_error("request to " + request.url + " failed: " + response.error().detail);
   for (const auto& [name, value] : response->headers) {
     transcript_ += name + ": " + value + "\n";
     if (name.size() != 10 || (name != "Set-Cookie" && name != "set-cookie")) continue;
@@ -33,9 +33,8 @@ sdk::HttpResponse TestBrowser::send(sdk::HttpRequest request) {
     const auto end = value.find(';');
     if (equals == std::string::npos) continue;
     const std::string cookie_name = value.substr(0, equals);
-    const std::string cookie_value = value.substr(equals + 1, end == std::string::npos
-                                                                  ? std::string::npos
-                                                                  : end - equals - 1);
+    const std::string cookie_value =
+        value.substr(equals + 1, end == std::string::npos ? std::string::npos : end - equals - 1);
     if (cookie_value.empty() || value.find("Max-Age=0") != std::string::npos) {
       cookies_.erase(cookie_name);
     } else {

@@ -29,11 +29,20 @@ std::string escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -73,18 +82,20 @@ std::string page(const Options& options, const Received& received, std::string_v
       "text-align:left}a.button,button{display:inline-block;padding:.6rem 1rem;background:#1464f4;"
       "color:#fff;border:0;border-radius:.3rem;text-decoration:none;font-size:1rem;cursor:pointer}"
       "</style></head><body><h1>Demo learning platform</h1>";
-  const std::string login = options.gateway + "/login/" + options.connection +
-                            "?return_to=" + std::string(self);
+  const std::string login =
+      options.gateway + "/login/" + options.connection + "?return_to=" + std::string(self);
   if (received.status == 200) {
-    html += "<p>You are signed in. This is <strong>everything</strong> the platform received "
-            "about you from the gateway:</p><table><tr><th>Header</th><th>Value</th></tr>";
+    html +=
+        "<p>You are signed in. This is <strong>everything</strong> the platform received "
+        "about you from the gateway:</p><table><tr><th>Header</th><th>Value</th></tr>";
     for (const auto& [name, value] : received.identity_headers) {
       html += "<tr><td><code>" + escape(name) + "</code></td><td>" + escape(value) + "</td></tr>";
     }
-    html += "</table><p>No family name, birthdate, email or demographic data ever reaches "
-            "the platform.</p><form method=\"post\" action=\"" + escape(options.gateway) +
-            "/logout\"><input type=\"hidden\" name=\"return_to\" value=\"" + escape(self) +
-            "\"><button type=\"submit\">Sign out</button></form>";
+    html +=
+        "</table><p>No family name, birthdate, email or demographic data ever reaches "
+        "the platform.</p><form method=\"post\" action=\"" +
+        escape(options.gateway) + "/logout\"><input type=\"hidden\" name=\"return_to\" value=\"" +
+        escape(self) + "\"><button type=\"submit\">Sign out</button></form>";
   } else if (received.status == 401) {
     html += "<p>You are not signed in.</p><p><a class=\"button\" href=\"" + escape(login) +
             "\">Sign in with Clever</a></p>";
@@ -106,10 +117,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
-    if (flag == "--listen-port") options.listen_port = static_cast<std::uint16_t>(std::stoi(value));
-    else if (flag == "--gateway") options.gateway = value;
-    else if (flag == "--connection") options.connection = value;
-    else if (flag == "--instant-login-url") options.instant_login_url = value;
+    if (flag == "--listen-port")
+      options.listen_port = static_cast<std::uint16_t>(std::stoi(value));
+    else if (flag == "--gateway")
+      options.gateway = value;
+    else if (flag == "--connection")
+      options.connection = value;
+    else if (flag == "--instant-login-url")
+      options.instant_login_url = value;
     else {
       std::cerr << "lmsgw_demo_platform: unknown flag " << flag << "\n";
       return 2;
@@ -131,19 +146,26 @@ int main(int argc, char** argv) {
   const std::string self = "http://127.0.0.1:" + std::to_string(options.listen_port) + "/";
 
   lmsgw::http::Router router;
-  router.add({lmsgw::http::Method::get}, "/", [&](const lmsgw::http::Request& request) {
-    return lmsgw::http::Response::html(200, page(options, ask_gateway(**client, options, request), self))
-        .with_header("Cache-Control", "no-store");
-  }, lmsgw::http::Dispatch::worker);
-  router.add({lmsgw::http::Method::get}, "/whoami.json", [&](const lmsgw::http::Request& request) {
-    Received received = ask_gateway(**client, options, request);
-    boost::json::object body;
-    body["signed_in"] = received.status == 200;
-    boost::json::object headers;
-    for (const auto& [name, value] : received.identity_headers) headers[name] = value;
-    body["received"] = std::move(headers);
-    return lmsgw::http::Response::json(200, boost::json::serialize(body));
-  }, lmsgw::http::Dispatch::worker);
+  router.add(
+      {lmsgw::http::Method::get}, "/",
+      [&](const lmsgw::http::Request& request) {
+        return lmsgw::http::Response::html(
+                   200, page(options, ask_gateway(**client, options, request), self))
+            .with_header("Cache-Control", "no-store");
+      },
+      lmsgw::http::Dispatch::worker);
+  router.add(
+      {lmsgw::http::Method::get}, "/whoami.json",
+      [&](const lmsgw::http::Request& request) {
+        Received received = ask_gateway(**client, options, request);
+        boost::json::object body;
+        body["signed_in"] = received.status == 200;
+        boost::json::object headers;
+        for (const auto& [name, value] : received.identity_headers) headers[name] = value;
+        body["received"] = std::move(headers);
+        return lmsgw::http::Response::json(200, boost::json::serialize(body));
+      },
+      lmsgw::http::Dispatch::worker);
 
   lmsgw::http::ServerOptions server_options;
   server_options.listen_port = options.listen_port;

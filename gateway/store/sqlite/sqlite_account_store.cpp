@@ -41,8 +41,7 @@ TimePoint from_unix(std::int64_t seconds) noexcept {
 
 std::string date_to_text(sdk::CivilDate date) {
   std::array<char, 48> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02u", date.year, date.month,
-                date.day);
+  std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02u", date.year, date.month, date.day);
   return std::string(buffer.data());
 }
 
@@ -64,8 +63,7 @@ std::optional<sdk::CivilDate> date_from_text(std::string_view text) {
 // sites read as one chain; every error names the step, never a bound value.
 class Statement {
  public:
-  static sdk::Result<Statement> prepare(sqlite3* db, std::string_view sql,
-                                        std::string_view step) {
+  static sdk::Result<Statement> prepare(sqlite3* db, std::string_view sql, std::string_view step) {
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) !=
         SQLITE_OK) {
@@ -88,12 +86,12 @@ class Statement {
     return check_bind(sqlite3_bind_int64(stmt_, index, value));
   }
   Statement& bind(int index, std::string_view text) {
-    return check_bind(sqlite3_bind_text(stmt_, index, text.data(),
-                                       static_cast<int>(text.size()), SQLITE_TRANSIENT));
+    return check_bind(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                                        SQLITE_TRANSIENT));
   }
   Statement& bind(int index, const crypto::Digest& digest) {
     return check_bind(sqlite3_bind_blob(stmt_, index, digest.data(),
-                                       static_cast<int>(digest.size()), SQLITE_TRANSIENT));
+                                        static_cast<int>(digest.size()), SQLITE_TRANSIENT));
   }
   template <class T>
   Statement& bind(int index, const std::optional<T>& value) {
@@ -122,9 +120,9 @@ class Statement {
   std::string text(int column) const {
     const auto* data = sqlite3_column_text(stmt_, column);
     const int size = sqlite3_column_bytes(stmt_, column);
-    return data != nullptr ? std::string(reinterpret_cast<const char*>(data),
-                                         static_cast<std::size_t>(size))
-                           : std::string();
+    return data != nullptr
+               ? std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size))
+               : std::string();
   }
   std::optional<std::string> optional_text(int column) const {
     if (is_null(column)) return std::nullopt;
@@ -254,8 +252,7 @@ constexpr std::string_view kAccountColumns =
 sdk::Result<StoredAccount> read_account(const Statement& row, int first) {
   StoredAccount out;
   out.id = row.text(first);
-  const std::optional<AccountRole> role =
-      identity::account_role_from_string(row.text(first + 1));
+  const std::optional<AccountRole> role = identity::account_role_from_string(row.text(first + 1));
   if (!role) return sqlite_error("read account", "unknown role in database");
   MinimalAccount& account = out.account;
   account.role = *role;
@@ -296,8 +293,8 @@ sdk::Result<int> read_schema_version(sqlite3* db) {
 sdk::Error newer_schema_error(int found) {
   return sdk::Error{sdk::ErrorCode::internal,
                     "sqlite: database schema version " + std::to_string(found) +
-                        " is newer than this build supports (" +
-                        std::to_string(kLatestVersion) + "); upgrade lms-gateway"};
+                        " is newer than this build supports (" + std::to_string(kLatestVersion) +
+                        "); upgrade lms-gateway"};
 }
 
 sdk::Result<void> migrate(sqlite3* db) {
@@ -369,8 +366,8 @@ class SqliteAccountStore final : public AccountStore {
                                                  TimePoint now) override {
     const MinimalAccount& account = minimized.account;
     // A date that is not a real calendar date could be written but never read back.
-    if (account.age && !identity::whole_years_between(account.age->computed_on,
-                                                      account.age->computed_on)) {
+    if (account.age &&
+        !identity::whole_years_between(account.age->computed_on, account.age->computed_on)) {
       return sdk::Error{sdk::ErrorCode::internal, "sqlite: upsert account: invalid age date"};
     }
 
@@ -388,9 +385,9 @@ class SqliteAccountStore final : public AccountStore {
       }
     }
 
-    auto linked = Statement::prepare(
-        db_.get(), "SELECT account_id FROM identities WHERE subject_hash = ?1",
-        "upsert account: find identity");
+    auto linked =
+        Statement::prepare(db_.get(), "SELECT account_id FROM identities WHERE subject_hash = ?1",
+                           "upsert account: find identity");
     if (!linked) return linked.error();
     auto found = linked->bind(1, minimized.key.subject_hash).step();
     if (!found) return found.error();
@@ -450,8 +447,8 @@ class SqliteAccountStore final : public AccountStore {
 
   sdk::Result<bool> delete_session(const crypto::Digest& id_hash) override {
     const std::lock_guard lock(mutex_);
-    auto stmt = Statement::prepare(db_.get(), "DELETE FROM sessions WHERE id_hash = ?1",
-                                   "delete session");
+    auto stmt =
+        Statement::prepare(db_.get(), "DELETE FROM sessions WHERE id_hash = ?1", "delete session");
     if (!stmt) return stmt.error();
     if (auto done = stmt->bind(1, id_hash).run(); !done) return done.error();
     return sqlite3_changes(db_.get()) > 0;
@@ -459,13 +456,12 @@ class SqliteAccountStore final : public AccountStore {
 
   sdk::Result<std::vector<LiveSession>> live_sessions(TimePoint now) override {
     const std::lock_guard lock(mutex_);
-    auto stmt = Statement::prepare(
-        db_.get(),
-        "SELECT s.id_hash, s.account_id, s.created_at, s.expires_at, " +
-            std::string(kAccountColumns) +
-            " FROM sessions s JOIN accounts a ON a.id = s.account_id"
-            " WHERE s.expires_at > ?1 ORDER BY s.expires_at",
-        "live sessions");
+    auto stmt = Statement::prepare(db_.get(),
+                                   "SELECT s.id_hash, s.account_id, s.created_at, s.expires_at, " +
+                                       std::string(kAccountColumns) +
+                                       " FROM sessions s JOIN accounts a ON a.id = s.account_id"
+                                       " WHERE s.expires_at > ?1 ORDER BY s.expires_at",
+                                   "live sessions");
     if (!stmt) return stmt.error();
     stmt->bind(1, to_unix(now));
 
@@ -567,8 +563,7 @@ class SqliteAccountStore final : public AccountStore {
     return bind_minimal_fields(*stmt, account).bind(9, to_unix(now)).run();
   }
 
-  sdk::Result<void> insert_identity(const identity::IdentityKey& key,
-                                    const std::string& account_id,
+  sdk::Result<void> insert_identity(const identity::IdentityKey& key, const std::string& account_id,
                                     std::string_view connection_id, TimePoint now) {
     auto stmt = Statement::prepare(db_.get(),
                                    "INSERT INTO identities (subject_hash, account_id, "
@@ -594,8 +589,8 @@ int sqlite_latest_schema_version() noexcept { return kLatestVersion; }
 
 sdk::Result<std::unique_ptr<AccountStore>> open_sqlite_store(const SqliteOptions& options) {
   // Without migrate, a missing file is an error rather than a new empty database.
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
-                    (options.migrate ? SQLITE_OPEN_CREATE : 0);
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (options.migrate ? SQLITE_OPEN_CREATE : 0);
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(options.path.c_str(), &raw, flags, nullptr);
   Connection db(raw);

@@ -24,13 +24,12 @@ sdk::Result<CleverConfig> read_config(sdk::PluginContext& context) {
   config.client_secret = std::move(*secret);
 
   using common::UrlUse;
-  auto authorize = common::url_option(node, "authorize_url", kDefaultAuthorizeUrl,
-                                      UrlUse::browser_redirect);
+  auto authorize =
+      common::url_option(node, "authorize_url", kDefaultAuthorizeUrl, UrlUse::browser_redirect);
   if (!authorize) return authorize.error();
   auto token = common::url_option(node, "token_url", kDefaultTokenUrl, UrlUse::server_to_server);
   if (!token) return token.error();
-  auto api = common::url_option(node, "api_base_url", kDefaultApiBaseUrl,
-                                UrlUse::server_to_server);
+  auto api = common::url_option(node, "api_base_url", kDefaultApiBaseUrl, UrlUse::server_to_server);
   if (!api) return api.error();
   config.authorize_url = std::move(*authorize);
   config.token_url = std::move(*token);

@@ -37,13 +37,13 @@ sdk::Result<sdk::LoginRedirect> CleverSignIn::begin(const sdk::LoginRequest& req
       (name == "district_id" ? district_id : login_hint) = it->second;
     }
     sdk::LoginRedirect redirect;
-    redirect.url = common::with_query(config_.authorize_url,
-                                      {{"response_type", "code"},
-                                       {"client_id", config_.client_id},
-                                       {"redirect_uri", request.redirect_uri},
-                                       {"state", request.state},
-                                       {"district_id", district_id},
-                                       {"login_hint", login_hint}});
+    redirect.url =
+        common::with_query(config_.authorize_url, {{"response_type", "code"},
+                                                   {"client_id", config_.client_id},
+                                                   {"redirect_uri", request.redirect_uri},
+                                                   {"state", request.state},
+                                                   {"district_id", district_id},
+                                                   {"login_hint", login_hint}});
     return redirect;
   });
 }
@@ -52,7 +52,8 @@ sdk::Result<sdk::ExternalIdentity> CleverSignIn::complete(
     const sdk::CallbackRequest& request) noexcept {
   return sdk::guarded([&]() -> sdk::Result<sdk::ExternalIdentity> {
     if (request.params.contains("error")) {
-      return sdk::Error{sdk::ErrorCode::provider_denied, "Clever returned an error to the callback"};
+      return sdk::Error{sdk::ErrorCode::provider_denied,
+                        "Clever returned an error to the callback"};
     }
     auto code = request.params.find("code");
     if (code == request.params.end() || code->second.empty()) {
@@ -88,7 +89,8 @@ sdk::Result<std::string> CleverSignIn::redeem_code(const std::string& code,
 
   auto response = context_.http().send(token_request);
   if (!response) {
-    context_.logger().warn("token request failed", {{"step", "token"}, {"error", to_string(response.error().code)}});
+    context_.logger().warn("token request failed",
+                           {{"step", "token"}, {"error", to_string(response.error().code)}});
     return response.error();
   }
   if (response->status != 200) {

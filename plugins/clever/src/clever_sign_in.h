@@ -17,7 +17,8 @@ class CleverSignIn final : public sdk::AuthPlugin {
 
   // sdk::AuthPlugin
   sdk::Result<sdk::LoginRedirect> begin(const sdk::LoginRequest& request) noexcept override;
-  sdk::Result<sdk::ExternalIdentity> complete(const sdk::CallbackRequest& request) noexcept override;
+  sdk::Result<sdk::ExternalIdentity> complete(
+      const sdk::CallbackRequest& request) noexcept override;
   bool supports_provider_initiated() const noexcept override { return true; }
 
  private:

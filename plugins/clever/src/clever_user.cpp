@@ -19,8 +19,8 @@ struct RoleKey {
   sdk::Role role;
 };
 constexpr RoleKey kRolePriority[] = {
-    {"student", sdk::Role::student},        {"teacher", sdk::Role::teacher},
-    {"staff", sdk::Role::staff},            {"district_admin", sdk::Role::district_admin},
+    {"student", sdk::Role::student},  {"teacher", sdk::Role::teacher},
+    {"staff", sdk::Role::staff},      {"district_admin", sdk::Role::district_admin},
     {"contact", sdk::Role::guardian},
 };
 

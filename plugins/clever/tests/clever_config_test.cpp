@@ -38,7 +38,8 @@ TEST_F(CleverConfigTest, NamesFileLineAndKeyOfEveryProblem) {
 
   auto unknown = read(config_from(
       {{"client_id", "abc"}, {"client_secret", "env:CLEVER_SECRET"}, {"clientsecret", "x"}}));
-  EXPECT_EQ(unknown.error().detail, "test.yaml:4: connections.test.config.clientsecret: unknown key");
+  EXPECT_EQ(unknown.error().detail,
+            "test.yaml:4: connections.test.config.clientsecret: unknown key");
 
   auto inline_secret = read(config_from({{"client_id", "abc"}, {"client_secret", "s3cret"}}));
   EXPECT_EQ(inline_secret.error().code, sdk::ErrorCode::config_invalid);

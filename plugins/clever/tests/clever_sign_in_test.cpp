@@ -88,8 +88,8 @@ TEST_F(CleverSignInTest, BeginRefusesAForwardedParameterThatIsNotAnId) {
 }
 
 TEST_F(CleverSignInTest, CompleteRedeemsTheCodeAndReadsTheUserRecord) {
-  EXPECT_CALL(http_, send(AllOf(
-                         Field(&sdk::HttpRequest::method, "POST"),
+  EXPECT_CALL(http_,
+              send(AllOf(Field(&sdk::HttpRequest::method, "POST"),
                          Field(&sdk::HttpRequest::url, "https://clever.example/oauth/tokens"),
                          Field(&sdk::HttpRequest::body,
                                "code=code-1&grant_type=authorization_code&redirect_uri=https%3A%2F"
@@ -168,8 +168,7 @@ TEST_F(CleverSignInTest, TransportFailureIsPassedOnAsUnavailable) {
 TEST_F(CleverSignInTest, ServerErrorOnMeIsUpstreamRejected) {
   expect_token_answer(answer(200, R"({"access_token":"at-1"})"));
   expect_me_answer(answer(500, "<html>oops</html>"));
-  EXPECT_EQ(plugin_.complete(callback_with_code()).error().code,
-            sdk::ErrorCode::upstream_rejected);
+  EXPECT_EQ(plugin_.complete(callback_with_code()).error().code, sdk::ErrorCode::upstream_rejected);
 }
 
 TEST_F(CleverSignInTest, AUserRecordForSomeoneElseIsRefused) {

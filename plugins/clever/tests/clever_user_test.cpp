@@ -37,8 +37,7 @@ TEST(IdentityFromUser, ReportsTypedClaimsAndPutsEverythingElseInExtra) {
 }
 
 TEST(IdentityFromUser, PicksTheMostRestrictiveRole) {
-  auto both = identity_from_user(
-      parse(R"({"id": "u1", "roles": {"teacher": {}, "student": {}}})"));
+  auto both = identity_from_user(parse(R"({"id": "u1", "roles": {"teacher": {}, "student": {}}})"));
   ASSERT_TRUE(both.ok());
   EXPECT_EQ(both->role, sdk::Role::student);
 

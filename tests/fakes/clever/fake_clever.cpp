@@ -45,11 +45,20 @@ std::string html_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -79,19 +88,24 @@ FakeClever::FakeClever(FakeCleverOptions options, boost::json::object fixture)
 }
 
 void FakeClever::add_browser_routes(http::Router& router) {
-  router.add({http::Method::get}, "/oauth/authorize",
-             [this](const http::Request& r) { return authorize(r); }, http::Dispatch::worker);
-  router.add({http::Method::get}, "/oauth/instant-login",
-             [this](const http::Request& r) { return instant_login(r); }, http::Dispatch::worker);
+  router.add(
+      {http::Method::get}, "/oauth/authorize",
+      [this](const http::Request& r) { return authorize(r); }, http::Dispatch::worker);
+  router.add(
+      {http::Method::get}, "/oauth/instant-login",
+      [this](const http::Request& r) { return instant_login(r); }, http::Dispatch::worker);
 }
 
 void FakeClever::add_api_routes(http::Router& router) {
-  router.add({http::Method::post}, "/oauth/tokens",
-             [this](const http::Request& r) { return tokens(r); }, http::Dispatch::worker);
-  router.add({http::Method::get}, "/v3.0/me", [this](const http::Request& r) { return me(r); },
-             http::Dispatch::worker);
-  router.add({http::Method::get}, "/v3.0/users/{id}",
-             [this](const http::Request& r) { return user(r); }, http::Dispatch::worker);
+  router.add(
+      {http::Method::post}, "/oauth/tokens", [this](const http::Request& r) { return tokens(r); },
+      http::Dispatch::worker);
+  router.add(
+      {http::Method::get}, "/v3.0/me", [this](const http::Request& r) { return me(r); },
+      http::Dispatch::worker);
+  router.add(
+      {http::Method::get}, "/v3.0/users/{id}", [this](const http::Request& r) { return user(r); },
+      http::Dispatch::worker);
   router.add({http::Method::post}, "/__fake/faults",
              [this](const http::Request& r) { return set_fault(r); });
   router.add({http::Method::delete_}, "/__fake/faults",
@@ -110,8 +124,8 @@ const boost::json::object* FakeClever::find_user(std::string_view id) const {
 std::string FakeClever::issue_code(const std::string& user_id, const std::string& redirect_uri) {
   std::string code = crypto::random_token(24);
   std::lock_guard lock(mutex_);
-  codes_[code] = Code{user_id, redirect_uri,
-                      std::chrono::steady_clock::now() + options_.code_lifetime};
+  codes_[code] =
+      Code{user_id, redirect_uri, std::chrono::steady_clock::now() + options_.code_lifetime};
   ++counters_["codes_issued"];
   return code;
 }
@@ -149,7 +163,8 @@ http::Response FakeClever::authorize(const http::Request& request) {
   }
   const std::string redirect_uri = get(params, "redirect_uri");
   bool registered = false;
-  for (const std::string& uri : options_.redirect_uris) registered = registered || uri == redirect_uri;
+  for (const std::string& uri : options_.redirect_uris)
+    registered = registered || uri == redirect_uri;
   if (!registered) return http::Response::html(400, "<h1>redirect_uri is not registered</h1>");
 
   const std::string state = get(params, "state");
@@ -182,7 +197,8 @@ http::Response FakeClever::authorize(const http::Request& request) {
       std::string link = std::string(request.path) + "?" + std::string(request.query) +
                          "&login_hint=" + sdk::percent_encode(string_of(candidate, "id"));
       std::string first_name;
-      if (const boost::json::value* name = candidate.if_contains("name"); name && name->is_object()) {
+      if (const boost::json::value* name = candidate.if_contains("name");
+          name && name->is_object()) {
         first_name = string_of(name->get_object(), "first");
       }
       page += "<a href=\"" + html_escape(link) + "\">" + html_escape(first_name) + " (" +
@@ -212,8 +228,8 @@ http::Response FakeClever::instant_login(const http::Request& request) {
   }
   // Instant Login lands on the primary redirect URI with a code and no state.
   const std::string& primary = options_.redirect_uris.front();
-  return http::Response::redirect(primary + "?code=" +
-                                  sdk::percent_encode(issue_code(user_id, primary)));
+  return http::Response::redirect(primary +
+                                  "?code=" + sdk::percent_encode(issue_code(user_id, primary)));
 }
 
 http::Response FakeClever::tokens(const http::Request& request) {
@@ -292,16 +308,15 @@ http::Response FakeClever::me(const http::Request& request) {
   const boost::json::object* found = user_for_token(request, user_id);
   if (found == nullptr) return json(401, {{"message", "invalid token"}});
   const std::string district = string_of(*found, "district");
-  return json(200, {{"type", "user"},
-                    {"data",
-                     {{"id", user_id},
-                      {"district", district},
-                      {"type", "user"},
-                      {"authorized_by", "district"}}},
-                    {"links",
-                     {{{"rel", "self"}, {"uri", "/me"}},
-                      {{"rel", "canonical"}, {"uri", "/v3.0/users/" + user_id}},
-                      {{"rel", "district"}, {"uri", "/v3.0/districts/" + district}}}}});
+  return json(
+      200,
+      {{"type", "user"},
+       {"data",
+        {{"id", user_id}, {"district", district}, {"type", "user"}, {"authorized_by", "district"}}},
+       {"links",
+        {{{"rel", "self"}, {"uri", "/me"}},
+         {{"rel", "canonical"}, {"uri", "/v3.0/users/" + user_id}},
+         {{"rel", "district"}, {"uri", "/v3.0/districts/" + district}}}}});
 }
 
 http::Response FakeClever::user(const http::Request& request) {
@@ -311,19 +326,24 @@ http::Response FakeClever::user(const http::Request& request) {
   if (found == nullptr) return json(401, {{"message", "invalid token"}});
   // An SSO token may read its own user record only.
   if (request.route_param("id") != user_id) return json(404, {{"message", "Resource not found"}});
-  return json(200, {{"data", *found},
-                    {"links", {{{"rel", "self"}, {"uri", "/v3.0/users/" + user_id}}}}});
+  return json(
+      200, {{"data", *found}, {"links", {{{"rel", "self"}, {"uri", "/v3.0/users/" + user_id}}}}});
 }
 
 http::Response FakeClever::set_fault(const http::Request& request) {
   const Params params = params_of(request.query);
   Fault fault;
   const std::string mode = get(params, "mode");
-  if (mode == "status") fault.mode = FaultMode::status;
-  else if (mode == "malformed") fault.mode = FaultMode::malformed;
-  else if (mode == "html") fault.mode = FaultMode::html;
-  else if (mode == "slow") fault.mode = FaultMode::slow;
-  else return http::Response::text(400, "mode must be status, malformed, html or slow\n");
+  if (mode == "status")
+    fault.mode = FaultMode::status;
+  else if (mode == "malformed")
+    fault.mode = FaultMode::malformed;
+  else if (mode == "html")
+    fault.mode = FaultMode::html;
+  else if (mode == "slow")
+    fault.mode = FaultMode::slow;
+  else
+    return http::Response::text(400, "mode must be status, malformed, html or slow\n");
   const std::string endpoint = get(params, "endpoint");
   if (endpoint != "authorize" && endpoint != "tokens" && endpoint != "me" && endpoint != "users") {
     return http::Response::text(400, "endpoint must be authorize, tokens, me or users\n");

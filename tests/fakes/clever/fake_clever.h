@@ -69,8 +69,7 @@ class FakeClever {
   std::optional<http::Response> take_fault(const std::string& endpoint);
   std::string issue_code(const std::string& user_id, const std::string& redirect_uri);
   const boost::json::object* find_user(std::string_view id) const;
-  const boost::json::object* user_for_token(const http::Request& request,
-                                            std::string& user_id);
+  const boost::json::object* user_for_token(const http::Request& request, std::string& user_id);
 
   FakeCleverOptions options_;
   std::vector<boost::json::object> users_;

@@ -47,22 +47,33 @@ Arguments parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) throw std::runtime_error(flag + " needs a value");
     const std::string value = argv[++i];
-    if (flag == "--fixture") args.fixture = value;
-    else if (flag == "--cert") args.certificate = value;
-    else if (flag == "--key") args.key = value;
-    else if (flag == "--host") args.host = value;
-    else if (flag == "--port") args.port = static_cast<std::uint16_t>(std::stoi(value));
-    else if (flag == "--browser-port") args.browser_port = static_cast<std::uint16_t>(std::stoi(value));
-    else if (flag == "--ready-file") args.ready_file = value;
-    else if (flag == "--client-id") args.options.client_id = value;
-    else if (flag == "--client-secret") args.options.client_secret = value;
+    if (flag == "--fixture")
+      args.fixture = value;
+    else if (flag == "--cert")
+      args.certificate = value;
+    else if (flag == "--key")
+      args.key = value;
+    else if (flag == "--host")
+      args.host = value;
+    else if (flag == "--port")
+      args.port = static_cast<std::uint16_t>(std::stoi(value));
+    else if (flag == "--browser-port")
+      args.browser_port = static_cast<std::uint16_t>(std::stoi(value));
+    else if (flag == "--ready-file")
+      args.ready_file = value;
+    else if (flag == "--client-id")
+      args.options.client_id = value;
+    else if (flag == "--client-secret")
+      args.options.client_secret = value;
     else if (flag == "--client-secret-file") {
       args.options.client_secret = read_file(value);
       while (args.options.client_secret.ends_with('\n')) args.options.client_secret.pop_back();
-    }
-    else if (flag == "--redirect-uri") args.options.redirect_uris.push_back(value);
-    else if (flag == "--auto-login") args.options.auto_login_user = value;
-    else throw std::runtime_error("unknown flag " + flag);
+    } else if (flag == "--redirect-uri")
+      args.options.redirect_uris.push_back(value);
+    else if (flag == "--auto-login")
+      args.options.auto_login_user = value;
+    else
+      throw std::runtime_error("unknown flag " + flag);
   }
   if (args.fixture.empty() || args.certificate.empty() || args.key.empty() ||
       args.options.client_id.empty() || args.options.client_secret.empty() ||
@@ -111,7 +122,9 @@ int main(int argc, char** argv) {
     }
 
     std::cout << "fake_clever: https://" << args.host << ":" << api.port();
-    if (browser) std::cout << " (browser endpoints also on http://" << args.host << ":" << browser->port() << ")";
+    if (browser)
+      std::cout << " (browser endpoints also on http://" << args.host << ":" << browser->port()
+                << ")";
     std::cout << std::endl;
     if (args.ready_file) {
       std::ofstream ready(*args.ready_file + ".tmp");

@@ -106,9 +106,9 @@ TEST(AgeBand, ThirteenPlusFromAgreesWithAgeBandEveryDay) {
       const AgeBand expected =
           day >= *from && day >= record.computed_on ? AgeBand::thirteen_plus : AgeBand::under13;
       ASSERT_EQ(age_band(record, day), expected)
-          << record.years << " on " << record.computed_on.year << "-"
-          << record.computed_on.month << "-" << record.computed_on.day << ", day " << day.year
-          << "-" << day.month << "-" << day.day;
+          << record.years << " on " << record.computed_on.year << "-" << record.computed_on.month
+          << "-" << record.computed_on.day << ", day " << day.year << "-" << day.month << "-"
+          << day.day;
     }
   }
 }

@@ -44,8 +44,8 @@ std::string serialize(const Minimized& minimized) {
   out += "district=" + account.district_id.value_or("<none>") + "\n";
   out += "display_name=" + account.display_name + "\n";
   if (account.age) {
-    out += "age=" + std::to_string(account.age->years) + "@" +
-           date_text(account.age->computed_on) + "\n";
+    out += "age=" + std::to_string(account.age->years) + "@" + date_text(account.age->computed_on) +
+           "\n";
   }
   if (account.email_hash) {
     out += "email_hash=" + std::string(crypto::as_view(*account.email_hash)) + "\n";
@@ -135,18 +135,18 @@ TEST_P(MinimizerRoleMapping, MapsProviderRole) {
   EXPECT_EQ(result->account.role, GetParam().account_role);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllRoles, MinimizerRoleMapping,
-    ::testing::Values(RoleCase{Role::student, AccountRole::student},
-                      RoleCase{Role::teacher, AccountRole::teacher},
-                      RoleCase{Role::staff, AccountRole::teacher},
-                      RoleCase{Role::district_admin, AccountRole::district_admin}));
+INSTANTIATE_TEST_SUITE_P(AllRoles, MinimizerRoleMapping,
+                         ::testing::Values(RoleCase{Role::student, AccountRole::student},
+                                           RoleCase{Role::teacher, AccountRole::teacher},
+                                           RoleCase{Role::staff, AccountRole::teacher},
+                                           RoleCase{Role::district_admin,
+                                                    AccountRole::district_admin}));
 
 TEST(MinimizerRoles, GuardianMayNotHoldAnAccount) {
   auto result = make_minimizer().minimize(person(Role::guardian), "clever", {}, {}, kToday);
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(), (sdk::Error{sdk::ErrorCode::not_permitted,
-                                        "role may not hold an account"}));
+  EXPECT_EQ(result.error(),
+            (sdk::Error{sdk::ErrorCode::not_permitted, "role may not hold an account"}));
 }
 
 TEST(MinimizerRoles, UnknownRoleMayNotHoldAnAccount) {
@@ -235,8 +235,8 @@ TEST(MinimizerEmail, HashIsKeyedByThePepper) {
 
 TEST(MinimizerEmail, HashIsOfTheNormalizedAddressWithADomainTag) {
   const Minimizer minimizer = make_minimizer();
-  const crypto::Digest expected = crypto::hmac_sha256(
-      kPepper, std::string("lmsgw.email.v1") + '\0' + "kid.lee@example.org");
+  const crypto::Digest expected =
+      crypto::hmac_sha256(kPepper, std::string("lmsgw.email.v1") + '\0' + "kid.lee@example.org");
   EXPECT_EQ(minimizer.email_hash("kid.lee@example.org"), expected);
   EXPECT_EQ(minimizer.email_hash("  Kid.LEE@Example.ORG\r\n"), expected);
   EXPECT_NE(minimizer.email_hash("kid.lee2@example.org"), expected);
@@ -249,8 +249,8 @@ TEST(MinimizerIdentityKey, IsKeyedAndNamespaced) {
   const Minimizer minimizer = make_minimizer();
   const IdentityKey clever = minimizer.identity_key("clever", "12345");
   EXPECT_EQ(clever.subject_hash,
-            crypto::hmac_sha256(kPepper, std::string("lmsgw.subject.v1") + '\0' + "clever" +
-                                             '\0' + "12345"));
+            crypto::hmac_sha256(
+                kPepper, std::string("lmsgw.subject.v1") + '\0' + "clever" + '\0' + "12345"));
   EXPECT_EQ(minimizer.identity_key("clever", "12345"), clever);
   EXPECT_NE(minimizer.identity_key("google", "12345"), clever);
   EXPECT_NE(minimizer.identity_key("clever", "12346"), clever);
@@ -326,12 +326,9 @@ TEST(MinimizerDisplayName, StudentInitialOnly) {
 
 TEST(MinimizerDisplayName, StudentInitialIsAWholeUtf8CodePoint) {
   const NamePolicy initial{StudentNameStyle::initial, StaffNameStyle::first_name};
-  EXPECT_EQ(student_name(named("\u00C9mile", std::nullopt, std::nullopt), initial),
-            "\u00C9.");
-  EXPECT_EQ(student_name(named("\u5C0F\u660E", std::nullopt, std::nullopt), initial),
-            "\u5C0F.");
-  EXPECT_EQ(student_name(named("\U0001F600x", std::nullopt, std::nullopt), initial),
-            "\U0001F600.");
+  EXPECT_EQ(student_name(named("\u00C9mile", std::nullopt, std::nullopt), initial), "\u00C9.");
+  EXPECT_EQ(student_name(named("\u5C0F\u660E", std::nullopt, std::nullopt), initial), "\u5C0F.");
+  EXPECT_EQ(student_name(named("\U0001F600x", std::nullopt, std::nullopt), initial), "\U0001F600.");
 }
 
 TEST(MinimizerDisplayName, ControlCharactersAreStripped) {
@@ -363,8 +360,7 @@ TEST(MinimizerDisplayName, CappedAt64BytesOnAUtf8Boundary) {
   EXPECT_EQ(student_name(named(split, std::nullopt, std::nullopt)), std::string(63, 'b'));
 
   const std::string fits = std::string(62, 'b') + "\u00E9" + "cc";
-  EXPECT_EQ(student_name(named(fits, std::nullopt, std::nullopt)),
-            std::string(62, 'b') + "\u00E9");
+  EXPECT_EQ(student_name(named(fits, std::nullopt, std::nullopt)), std::string(62, 'b') + "\u00E9");
 }
 
 TEST(MinimizerDisplayName, StaffGetFirstNameByDefault) {
@@ -375,8 +371,7 @@ TEST(MinimizerDisplayName, StaffGetFirstNameByDefault) {
 TEST(MinimizerDisplayName, StaffFullNameWhenTheDistrictEnablesIt) {
   const NamePolicy full{StudentNameStyle::first_name, StaffNameStyle::full_name};
   EXPECT_EQ(staff_name(named("Dana", "Okafor", "ignored"), full), "Dana Okafor");
-  EXPECT_EQ(staff_name(named(std::nullopt, std::nullopt, " Dana  Okafor "), full),
-            "Dana  Okafor");
+  EXPECT_EQ(staff_name(named(std::nullopt, std::nullopt, " Dana  Okafor "), full), "Dana  Okafor");
   EXPECT_EQ(staff_name(named("Dana", std::nullopt, std::nullopt), full), "Dana");
   ExternalIdentity with_middle = named("Dana", "Okafor", std::nullopt);
   with_middle.middle_name = "Zzmiddle";

@@ -22,8 +22,10 @@ TEST(Registry, CountsRequestsByRouteAndStatus) {
   registry.record_request(1, 401, microseconds(30));
   registry.record_request(0, 404, microseconds(30));
   const std::string text = registry.render();
-  EXPECT_TRUE(contains(text, "lmsgw_http_requests_total{route=\"/auth/check\",status=\"200\"} 2\n"));
-  EXPECT_TRUE(contains(text, "lmsgw_http_requests_total{route=\"/auth/check\",status=\"401\"} 1\n"));
+  EXPECT_TRUE(
+      contains(text, "lmsgw_http_requests_total{route=\"/auth/check\",status=\"200\"} 2\n"));
+  EXPECT_TRUE(
+      contains(text, "lmsgw_http_requests_total{route=\"/auth/check\",status=\"401\"} 1\n"));
   EXPECT_TRUE(contains(text, "lmsgw_http_requests_total{route=\"unmatched\",status=\"404\"} 1\n"));
   EXPECT_TRUE(contains(text, "# TYPE lmsgw_http_requests_total counter\n"));
 }
@@ -39,8 +41,8 @@ TEST(Registry, OutOfRangeRouteAndStatusLandInSafeSlots) {
 
 TEST(Histogram, RendersCumulativeBucketsSumAndCount) {
   Registry registry({"unmatched", "/r"});
-  registry.record_request(1, 200, microseconds(80));   // <= 0.0001
-  registry.record_request(1, 200, milliseconds(2));    // <= 0.0025
+  registry.record_request(1, 200, microseconds(80));          // <= 0.0001
+  registry.record_request(1, 200, milliseconds(2));           // <= 0.0025
   registry.record_request(1, 200, std::chrono::seconds(30));  // only +Inf
   const std::string text = registry.render();
   const std::string name = "lmsgw_http_request_duration_seconds";
@@ -59,7 +61,8 @@ TEST(Registry, CountsSignInsByConnectionAndOutcome) {
   registry.record_sign_in("clever", "success");
   registry.record_sign_in("clever", "state_unknown");
   const std::string text = registry.render();
-  EXPECT_TRUE(contains(text, "lmsgw_sign_ins_total{connection=\"clever\",outcome=\"success\"} 2\n"));
+  EXPECT_TRUE(
+      contains(text, "lmsgw_sign_ins_total{connection=\"clever\",outcome=\"success\"} 2\n"));
   EXPECT_TRUE(
       contains(text, "lmsgw_sign_ins_total{connection=\"clever\",outcome=\"state_unknown\"} 1\n"));
 }
@@ -69,7 +72,8 @@ TEST(Registry, ReadsGaugesAtRenderTime) {
   double live = 1;
   registry.add_gauge("lmsgw_sessions_live", "Live sessions.", [&] { return live; });
   live = 7;
-  EXPECT_TRUE(contains(registry.render(), "# TYPE lmsgw_sessions_live gauge\nlmsgw_sessions_live 7\n"));
+  EXPECT_TRUE(
+      contains(registry.render(), "# TYPE lmsgw_sessions_live gauge\nlmsgw_sessions_live 7\n"));
 }
 
 TEST(EscapeLabel, EscapesBackslashQuoteAndNewline) {

@@ -6,8 +6,9 @@ namespace lmsgw::session {
 namespace {
 
 TEST(Cookies, SessionCookieIsHttpOnlySecureAndLax) {
-  EXPECT_EQ(make_set_cookie("lmsgw_session", "abc", {true, SameSite::lax, "/", std::chrono::seconds(60)}),
-            "lmsgw_session=abc; Max-Age=60; Path=/; HttpOnly; Secure; SameSite=Lax");
+  EXPECT_EQ(
+      make_set_cookie("lmsgw_session", "abc", {true, SameSite::lax, "/", std::chrono::seconds(60)}),
+      "lmsgw_session=abc; Max-Age=60; Path=/; HttpOnly; Secure; SameSite=Lax");
 }
 
 TEST(Cookies, SecureCanBeRelaxedAndClearingExpiresAtOnce) {

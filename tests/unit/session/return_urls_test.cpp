@@ -27,8 +27,8 @@ TEST(ReturnUrlPolicy, AllowsUrlsUnderAPrefix) {
 TEST(ReturnUrlPolicy, RefusesEverythingElse) {
   const ReturnUrlPolicy p = policy();
   EXPECT_FALSE(p.allows("https://evil.example/"));
-  EXPECT_FALSE(p.allows("http://app.example.org/"));            // scheme
-  EXPECT_FALSE(p.allows("https://app.example.org:8443/"));      // port
+  EXPECT_FALSE(p.allows("http://app.example.org/"));        // scheme
+  EXPECT_FALSE(p.allows("https://app.example.org:8443/"));  // port
   EXPECT_FALSE(p.allows("https://app.example.org.evil.example/"));
   EXPECT_FALSE(p.allows("https://user@app.example.org/"));      // user info
   EXPECT_FALSE(p.allows("https://learn.example.org/courses"));  // not on a segment boundary

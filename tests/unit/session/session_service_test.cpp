@@ -27,7 +27,8 @@ class SessionServiceTest : public ::testing::Test {
   }
   ~SessionServiceTest() override {
     store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path_.string() + suffix);
   }
 
   store::StoredAccount account(sdk::Role role, std::optional<sdk::CivilDate> birthdate) {

@@ -32,8 +32,7 @@ constexpr std::chrono::hours kHour{1};
 // A fresh directory per test, removed afterwards.
 class TempDir {
  public:
-  TempDir()
-      : path_(fs::temp_directory_path() / ("lmsgw-store-test-" + crypto::random_token(9))) {
+  TempDir() : path_(fs::temp_directory_path() / ("lmsgw-store-test-" + crypto::random_token(9))) {
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -161,7 +160,8 @@ TEST_F(SqliteStoreTest, MigratesAnEmptyDatabaseToTheLatestSchema) {
             std::to_string(sqlite_latest_schema_version()));
   for (const char* table : {"districts", "accounts", "identities", "sessions"}) {
     EXPECT_EQ(raw.scalar(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-                                     "AND name = '") + table + "'"),
+                                     "AND name = '") +
+                         table + "'"),
               "1")
         << table;
   }
@@ -286,9 +286,9 @@ TEST_F(SqliteStoreTest, IdentityIsLinkedBySubjectHash) {
   std::string expected_hex = crypto::hex_encode(first.key.subject_hash);
   for (char& c : expected_hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   RawDb raw(db_path());
-  EXPECT_EQ(raw.scalar("SELECT hex(subject_hash) FROM identities WHERE account_id = '" + a->id +
-                       "'"),
-            expected_hex);
+  EXPECT_EQ(
+      raw.scalar("SELECT hex(subject_hash) FROM identities WHERE account_id = '" + a->id + "'"),
+      expected_hex);
   EXPECT_EQ(raw.scalar("SELECT connection_id FROM identities WHERE account_id = '" + a->id + "'"),
             "clever");
 }
@@ -506,8 +506,7 @@ TEST_F(SqliteStoreTest, ConcurrentUpsertsFromSeveralThreadsSucceed) {
   EXPECT_EQ(failures.load(), 0);
 
   RawDb raw(db_path());
-  EXPECT_EQ(raw.scalar("SELECT count(*) FROM accounts"),
-            std::to_string(kThreads * kPerThread + 1));
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM accounts"), std::to_string(kThreads * kPerThread + 1));
   EXPECT_EQ(raw.scalar("SELECT count(*) FROM sessions"), std::to_string(kThreads * kPerThread));
 }
 
@@ -560,8 +559,14 @@ TEST_F(SqliteStoreTest, CanaryIdentityLeavesNoTraceInTheDatabaseFiles) {
   ASSERT_TRUE(minimized.ok()) << minimized.error().detail;
 
   const std::vector<std::string> canaries = {
-      "anary",          "Zzcanary",   "canary.student", "example.org", "2011-04-17",
-      "559102",         "77123",      "555-0199",
+      "anary",
+      "Zzcanary",
+      "canary.student",
+      "example.org",
+      "2011-04-17",
+      "559102",
+      "77123",
+      "555-0199",
       std::string(crypto::as_view(crypto::sha256("canary.student@example.org"))),
   };
   auto expect_clean = [&](const std::string& bytes, const char* when) {

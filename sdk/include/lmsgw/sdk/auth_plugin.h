@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/config.hpp>
 #include "lmsgw/sdk/http.h"
 #include "lmsgw/sdk/identity.h"
-#include <boost/config.hpp>
 
 #include "lmsgw/sdk/result.h"
 #include "lmsgw/sdk/signals.h"

@@ -80,9 +80,7 @@ class ConfigNode {
   }
 
   /// An error about a key of this mapping that is absent.
-  Error missing(std::string_view key) const {
-    return error_for_child(key, "is required");
-  }
+  Error missing(std::string_view key) const { return error_for_child(key, "is required"); }
 
   /// Fails on the first key of this mapping that is not in `allowed`.
   Result<void> check_keys(std::initializer_list<std::string_view> allowed) const {
@@ -166,13 +164,12 @@ class ConfigNode {
 
   ConfigNode(Kind kind, std::string path, Location where, std::string text,
              std::vector<ConfigNode> items, Entries entries)
-      : data_(std::make_shared<Data>(Data{kind, std::move(path), std::move(where),
-                                          std::move(text), std::move(items),
-                                          std::move(entries)})) {}
+      : data_(std::make_shared<Data>(Data{kind, std::move(path), std::move(where), std::move(text),
+                                          std::move(items), std::move(entries)})) {}
 
   Error error_for_child(std::string_view key, std::string_view reason) const {
-    std::string child_path = data_->path.empty() ? std::string(key)
-                                                 : data_->path + "." + std::string(key);
+    std::string child_path =
+        data_->path.empty() ? std::string(key) : data_->path + "." + std::string(key);
     return Error{ErrorCode::config_invalid, data_->where.file + ":" +
                                                 std::to_string(data_->where.line) + ": " +
                                                 child_path + ": " + std::string(reason)};

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <utility>
 
+#include <boost/config.hpp>
 #include "lmsgw/sdk/config_node.h"
 #include "lmsgw/sdk/http.h"
-#include <boost/config.hpp>
 
 #include "lmsgw/sdk/result.h"
 

@@ -46,11 +46,16 @@ inline std::optional<std::string> base64_decode_with(std::string_view text, bool
   int bits = 0;
   for (char c : text) {
     int value = -1;
-    if (c >= 'A' && c <= 'Z') value = c - 'A';
-    else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') value = c - '0' + 52;
-    else if (c == (url ? '-' : '+')) value = 62;
-    else if (c == (url ? '_' : '/')) value = 63;
+    if (c >= 'A' && c <= 'Z')
+      value = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      value = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      value = c - '0' + 52;
+    else if (c == (url ? '-' : '+'))
+      value = 62;
+    else if (c == (url ? '_' : '/'))
+      value = 63;
     if (value < 0) return std::nullopt;
     buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
     bits += 6;

@@ -47,18 +47,30 @@ enum class ErrorCode : std::uint16_t {
 /// The stable snake_case name of a code, used in metrics labels and logs.
 constexpr std::string_view to_string(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::invalid_request: return "invalid_request";
-    case ErrorCode::provider_denied: return "provider_denied";
-    case ErrorCode::state_missing: return "state_missing";
-    case ErrorCode::upstream_rejected: return "upstream_rejected";
-    case ErrorCode::upstream_unavailable: return "upstream_unavailable";
-    case ErrorCode::upstream_malformed: return "upstream_malformed";
-    case ErrorCode::token_invalid: return "token_invalid";
-    case ErrorCode::not_permitted: return "not_permitted";
-    case ErrorCode::unsupported: return "unsupported";
-    case ErrorCode::config_invalid: return "config_invalid";
-    case ErrorCode::limit_exceeded: return "limit_exceeded";
-    case ErrorCode::internal: return "internal";
+    case ErrorCode::invalid_request:
+      return "invalid_request";
+    case ErrorCode::provider_denied:
+      return "provider_denied";
+    case ErrorCode::state_missing:
+      return "state_missing";
+    case ErrorCode::upstream_rejected:
+      return "upstream_rejected";
+    case ErrorCode::upstream_unavailable:
+      return "upstream_unavailable";
+    case ErrorCode::upstream_malformed:
+      return "upstream_malformed";
+    case ErrorCode::token_invalid:
+      return "token_invalid";
+    case ErrorCode::not_permitted:
+      return "not_permitted";
+    case ErrorCode::unsupported:
+      return "unsupported";
+    case ErrorCode::config_invalid:
+      return "config_invalid";
+    case ErrorCode::limit_exceeded:
+      return "limit_exceeded";
+    case ErrorCode::internal:
+      return "internal";
   }
   return "unknown";
 }

@@ -38,12 +38,18 @@ enum class Role : std::uint8_t {
 
 constexpr std::string_view to_string(Role role) noexcept {
   switch (role) {
-    case Role::unknown: return "unknown";
-    case Role::student: return "student";
-    case Role::teacher: return "teacher";
-    case Role::staff: return "staff";
-    case Role::district_admin: return "district_admin";
-    case Role::guardian: return "guardian";
+    case Role::unknown:
+      return "unknown";
+    case Role::student:
+      return "student";
+    case Role::teacher:
+      return "teacher";
+    case Role::staff:
+      return "staff";
+    case Role::district_admin:
+      return "district_admin";
+    case Role::guardian:
+      return "guardian";
   }
   return "unknown";
 }

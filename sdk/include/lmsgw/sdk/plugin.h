@@ -66,14 +66,14 @@ using PluginFactory = PluginFactoryResult() noexcept;
 
 /// Exports `PluginClass` (default-constructible, derived from `lmsgw::sdk::Plugin`) from this
 /// library. Use it once, at namespace scope, in one source file of the plugin.
-#define LMSGW_EXPORT_PLUGIN(PluginClass)                                                  \
-  extern "C" BOOST_SYMBOL_EXPORT const std::uint32_t lmsgw_sdk_abi_version =              \
-      LMSGW_SDK_ABI_VERSION;                                                              \
-  namespace lmsgw_plugin_export {                                                         \
-  inline ::lmsgw::sdk::PluginFactoryResult create() noexcept {                            \
-    return ::lmsgw::sdk::guarded([]() -> ::lmsgw::sdk::PluginFactoryResult {              \
-      return std::unique_ptr<::lmsgw::sdk::Plugin>(std::make_unique<PluginClass>());      \
-    });                                                                                   \
-  }                                                                                       \
-  }                                                                                       \
+#define LMSGW_EXPORT_PLUGIN(PluginClass)                                             \
+  extern "C" BOOST_SYMBOL_EXPORT const std::uint32_t lmsgw_sdk_abi_version =         \
+      LMSGW_SDK_ABI_VERSION;                                                         \
+  namespace lmsgw_plugin_export {                                                    \
+  inline ::lmsgw::sdk::PluginFactoryResult create() noexcept {                       \
+    return ::lmsgw::sdk::guarded([]() -> ::lmsgw::sdk::PluginFactoryResult {         \
+      return std::unique_ptr<::lmsgw::sdk::Plugin>(std::make_unique<PluginClass>()); \
+    });                                                                              \
+  }                                                                                  \
+  }                                                                                  \
   BOOST_DLL_ALIAS(lmsgw_plugin_export::create, lmsgw_create_plugin_v1)

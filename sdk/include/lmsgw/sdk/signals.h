@@ -25,11 +25,16 @@ enum class SignalKind : std::uint8_t {
 
 constexpr std::string_view to_string(SignalKind kind) noexcept {
   switch (kind) {
-    case SignalKind::sessions_revoked: return "sessions_revoked";
-    case SignalKind::identity_unlinked: return "identity_unlinked";
-    case SignalKind::account_disabled: return "account_disabled";
-    case SignalKind::deletion_requested: return "deletion_requested";
-    case SignalKind::district_revoked: return "district_revoked";
+    case SignalKind::sessions_revoked:
+      return "sessions_revoked";
+    case SignalKind::identity_unlinked:
+      return "identity_unlinked";
+    case SignalKind::account_disabled:
+      return "account_disabled";
+    case SignalKind::deletion_requested:
+      return "deletion_requested";
+    case SignalKind::district_revoked:
+      return "district_revoked";
   }
   return "unknown";
 }
