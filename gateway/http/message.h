@@ -65,7 +65,7 @@ struct Response {
 // leaves `out` unchanged.
 bool parse_form(std::string_view encoded, std::vector<std::pair<std::string, std::string>>& out);
 
-// Percent-encodes for a query component (RFC 3986 unreserved characters kept).
-std::string url_encode(std::string_view value);
+// Escapes &, <, >, " and ' for HTML text and double-quoted attribute values.
+std::string html_escape(std::string_view text);
 
 }  // namespace lmsgw::http

@@ -2,33 +2,6 @@
 
 namespace lmsgw::signin {
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 void add_page_security_headers(http::Response& response) {
   response.headers.emplace_back("Cache-Control", "no-store");
   response.headers.emplace_back("Referrer-Policy", "no-referrer");
@@ -46,9 +19,9 @@ http::Response error_page(Outcome outcome, std::string_view start_again_url) {
       "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;"
       "padding:0 1rem;color:#222}code{color:#666}</style></head><body>"
       "<h1>Sign-in failed</h1><p>";
-  body += html_escape(user_message(outcome));
+  body += http::html_escape(user_message(outcome));
   body += "</p><p><a href=\"";
-  body += html_escape(start_again_url);
+  body += http::html_escape(start_again_url);
   body += "\">Back to the start</a></p><p><code>Reference: ";
   body += to_string(outcome);
   body += "</code></p></body></html>\n";

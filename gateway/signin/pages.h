@@ -10,8 +10,6 @@
 
 namespace lmsgw::signin {
 
-std::string html_escape(std::string_view text);
-
 // Cache-Control, Referrer-Policy, X-Frame-Options, X-Content-Type-Options, and a CSP that
 // allows nothing but inline style.
 void add_page_security_headers(http::Response& response);

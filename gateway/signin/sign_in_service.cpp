@@ -60,12 +60,15 @@ http::Response SignInService::fail(std::string_view connection_label, Outcome ou
   return error_page(outcome, deps_.return_urls.default_url());
 }
 
-http::Response SignInService::login(const http::Request& request) const {
+const Connection* SignInService::connection_for(const http::Request& request) const {
   auto found = deps_.connections.find(request.route_param("connection"));
-  if (found == deps_.connections.end()) {
-    return fail("unknown", Outcome::unknown_connection, "no such connection");
-  }
-  const Connection& connection = found->second;
+  return found == deps_.connections.end() ? nullptr : &found->second;
+}
+
+http::Response SignInService::login(const http::Request& request) const {
+  const Connection* found = connection_for(request);
+  if (found == nullptr) return fail("unknown", Outcome::unknown_connection, "no such connection");
+  const Connection& connection = *found;
   const std::string& label = connection.config.id;
 
   auto params = request_params(request);
@@ -115,11 +118,9 @@ http::Response SignInService::login(const http::Request& request) const {
 }
 
 http::Response SignInService::callback(const http::Request& request) const {
-  auto found = deps_.connections.find(request.route_param("connection"));
-  if (found == deps_.connections.end()) {
-    return fail("unknown", Outcome::unknown_connection, "no such connection");
-  }
-  const Connection& connection = found->second;
+  const Connection* found = connection_for(request);
+  if (found == nullptr) return fail("unknown", Outcome::unknown_connection, "no such connection");
+  const Connection& connection = *found;
   const std::string& label = connection.config.id;
 
   auto params = request_params(request);

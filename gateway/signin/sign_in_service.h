@@ -59,6 +59,8 @@ class SignInService {
   const std::string& binding_cookie_name() const noexcept { return binding_cookie_name_; }
 
  private:
+  // The connection named by the route, or nullptr.
+  const Connection* connection_for(const http::Request& request) const;
   http::Response fail(std::string_view connection_label, Outcome outcome,
                       std::string_view detail) const;
   std::optional<std::string> resolve_district(const Connection& connection,

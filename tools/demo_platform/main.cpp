@@ -18,35 +18,14 @@
 
 namespace {
 
+using lmsgw::http::html_escape;
+
 struct Options {
   std::uint16_t listen_port = 8090;
   std::string gateway = "http://127.0.0.1:8080";
   std::string connection = "clever";
   std::string instant_login_url;
 };
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 struct Received {
   int status = 0;
@@ -89,22 +68,24 @@ std::string page(const Options& options, const Received& received, std::string_v
         "<p>You are signed in. This is <strong>everything</strong> the platform received "
         "about you from the gateway:</p><table><tr><th>Header</th><th>Value</th></tr>";
     for (const auto& [name, value] : received.identity_headers) {
-      html += "<tr><td><code>" + escape(name) + "</code></td><td>" + escape(value) + "</td></tr>";
+      html += "<tr><td><code>" + html_escape(name) + "</code></td><td>" + html_escape(value) +
+              "</td></tr>";
     }
     html +=
         "</table><p>No family name, birthdate, email or demographic data ever reaches "
         "the platform.</p><form method=\"post\" action=\"" +
-        escape(options.gateway) + "/logout\"><input type=\"hidden\" name=\"return_to\" value=\"" +
-        escape(self) + "\"><button type=\"submit\">Sign out</button></form>";
+        html_escape(options.gateway) +
+        "/logout\"><input type=\"hidden\" name=\"return_to\" value=\"" + html_escape(self) +
+        "\"><button type=\"submit\">Sign out</button></form>";
   } else if (received.status == 401) {
-    html += "<p>You are not signed in.</p><p><a class=\"button\" href=\"" + escape(login) +
+    html += "<p>You are not signed in.</p><p><a class=\"button\" href=\"" + html_escape(login) +
             "\">Sign in with Clever</a></p>";
     if (!options.instant_login_url.empty()) {
       html += "<p>Or arrive the way most students do, from the Clever Portal: <a href=\"" +
-              escape(options.instant_login_url) + "\">Instant Login</a></p>";
+              html_escape(options.instant_login_url) + "\">Instant Login</a></p>";
     }
   } else {
-    html += "<p>The gateway could not be asked (is it running at " + escape(options.gateway) +
+    html += "<p>The gateway could not be asked (is it running at " + html_escape(options.gateway) +
             "?).</p>";
   }
   return html + "</body></html>";

@@ -41,29 +41,6 @@ http::Response oauth_error(int status, std::string_view error, std::string_view 
   return json(status, {{"error", error}, {"error_description", description}});
 }
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string string_of(const boost::json::object& object, std::string_view key) {
   const boost::json::value* value = object.if_contains(key);
   return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
@@ -201,8 +178,8 @@ http::Response FakeClever::authorize(const http::Request& request) {
           name && name->is_object()) {
         first_name = string_of(name->get_object(), "first");
       }
-      page += "<a href=\"" + html_escape(link) + "\">" + html_escape(first_name) + " (" +
-              role_of(candidate) + ")</a>";
+      page += "<a href=\"" + http::html_escape(link) + "\">" + http::html_escape(first_name) +
+              " (" + role_of(candidate) + ")</a>";
     }
     page += "</body></html>";
     return http::Response::html(200, std::move(page));

@@ -6,12 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace lmsgw::config {
 namespace {
 
-using testing::TempDir;
+using lmsgw::testing::TempDir;
 
 // A valid configuration that sets every key, so that a test can change one line in place and
 // keep every other line number.

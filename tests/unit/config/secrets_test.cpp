@@ -8,15 +8,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace lmsgw::config {
 namespace {
 
+using lmsgw::testing::TempDir;
 using sdk::ConfigNode;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::TempDir;
 
 ConfigNode reference(std::string text) {
   return ConfigNode::scalar("secrets.pepper", ConfigNode::Location{"gw.yaml", 7}, std::move(text));

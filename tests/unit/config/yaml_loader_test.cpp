@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "config/gateway_config.h"
-#include "temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace lmsgw::config {
 namespace {
 
+using lmsgw::testing::TempDir;
 using sdk::ConfigNode;
-using testing::TempDir;
 
 class YamlLoaderTest : public ::testing::Test {
  protected:

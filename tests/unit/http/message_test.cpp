@@ -1,4 +1,5 @@
 #include "http/message.h"
+#include "lmsgw/sdk/encoding.h"
 
 #include <gtest/gtest.h>
 
@@ -108,16 +109,22 @@ TEST(FormTest, AppendsToExistingPairs) {
   EXPECT_EQ(out.size(), 2U);
 }
 
-TEST(UrlEncodeTest, KeepsUnreservedAndEscapesTheRest) {
-  EXPECT_EQ(url_encode("AZaz09-._~"), "AZaz09-._~");
-  EXPECT_EQ(url_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
-  EXPECT_EQ(url_encode(""), "");
+TEST(HtmlEscapeTest, EscapesMarkupAndQuotes) {
+  EXPECT_EQ(html_escape("<a href=\"x\">Tom & 'Jerry'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
+  EXPECT_EQ(html_escape("plain"), "plain");
 }
 
-TEST(UrlEncodeTest, RoundTripsThroughParseForm) {
+TEST(PercentEncodeTest, KeepsUnreservedAndEscapesTheRest) {
+  EXPECT_EQ(sdk::percent_encode("AZaz09-._~"), "AZaz09-._~");
+  EXPECT_EQ(sdk::percent_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+  EXPECT_EQ(sdk::percent_encode(""), "");
+}
+
+TEST(PercentEncodeTest, RoundTripsThroughParseForm) {
   const std::string original = "https://gw.example/cb?x=1&y=2 3+4%";
   std::vector<std::pair<std::string, std::string>> out;
-  ASSERT_TRUE(parse_form("v=" + url_encode(original), out));
+  ASSERT_TRUE(parse_form("v=" + sdk::percent_encode(original), out));
   ASSERT_EQ(out.size(), 1U);
   EXPECT_EQ(out[0].second, original);
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "http/server.h"
+#include "tests/support/process.h"
 
 namespace lmsgw::http::test {
 
@@ -71,28 +72,7 @@ class RunningServer {
 // Options for a loopback test server on a free port with small limits.
 ServerOptions test_options();
 
-// A fresh directory under the system temp directory; removed by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const noexcept { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// Polls `condition` until it holds or `limit` passes.
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
+using lmsgw::testing::eventually;
+using lmsgw::testing::TempDir;
 
 }  // namespace lmsgw::http::test

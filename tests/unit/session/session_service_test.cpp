@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <random>
 
 #include "common/time.h"
 #include "lmsgw/sdk/testing/mocks.h"
 #include "session/forward_auth.h"
 #include "store/sqlite/sqlite_account_store.h"
+#include "tests/support/temp_dir.h"
 
 namespace lmsgw::session {
 namespace {
@@ -18,17 +18,10 @@ using namespace std::chrono_literals;
 class SessionServiceTest : public ::testing::Test {
  protected:
   SessionServiceTest()
-      : path_(std::filesystem::temp_directory_path() /
-              ("lmsgw-session-test-" + std::to_string(std::random_device{}()) + ".db")),
-        clock_(time::from_unix_seconds(1'700'000'000)) {
+      : path_(dir_.path() / "lmsgw.db"), clock_(time::from_unix_seconds(1'700'000'000)) {
     store_ = std::move(*store::open_sqlite_store({.path = path_.string()}));
     EXPECT_TRUE(store_->ensure_district("springfield", clock_.now()).ok());
     minimizer_.emplace(std::move(*identity::Minimizer::create(sdk::Secret(std::string(40, 'p')))));
-  }
-  ~SessionServiceTest() override {
-    store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(path_.string() + suffix);
   }
 
   store::StoredAccount account(sdk::Role role, std::optional<sdk::CivilDate> birthdate) {
@@ -49,6 +42,7 @@ class SessionServiceTest : public ::testing::Test {
     return auth.check(request);
   }
 
+  lmsgw::testing::TempDir dir_;
   std::filesystem::path path_;
   sdk::testing::FixedClock clock_;
   std::unique_ptr<store::AccountStore> store_;

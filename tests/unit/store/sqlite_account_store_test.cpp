@@ -15,6 +15,7 @@
 
 #include "common/crypto.h"
 #include "identity/minimizer.h"
+#include "tests/support/temp_dir.h"
 
 namespace lmsgw::store {
 namespace {
@@ -29,24 +30,7 @@ using ::testing::Not;
 const TimePoint kNow{std::chrono::seconds(1'725'350'400)};  // 2024-09-03T08:00:00Z
 constexpr std::chrono::hours kHour{1};
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("lmsgw-store-test-" + crypto::random_token(9))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using lmsgw::testing::TempDir;
 
 // Direct access to the file, for what the store's interface deliberately cannot do.
 class RawDb {
