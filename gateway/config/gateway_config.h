@@ -15,11 +15,13 @@
 #include "http/server.h"
 #include "identity/minimizer.h"
 #include "lmsgw/sdk/config_node.h"
+#include "lmsgw/sdk/context.h"
 #include "lmsgw/sdk/result.h"
 
 namespace lmsgw::config {
 
-enum class LogLevel : std::uint8_t { debug, info, warn, error };
+// The same levels plugins log at.
+using LogLevel = sdk::LogLevel;
 
 struct LoggingConfig {
   LogLevel level = LogLevel::info;

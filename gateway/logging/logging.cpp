@@ -1,4 +1,5 @@
 #include "logging/logging.h"
+#include "logging/spdlog_level.h"
 
 #include <chrono>
 #include <memory>
@@ -9,23 +10,19 @@
 #include <spdlog/spdlog.h>
 
 namespace lmsgw::logging {
-namespace {
-
-spdlog::level::level_enum to_spdlog(config::LogLevel level) {
+spdlog::level::level_enum to_spdlog(sdk::LogLevel level) noexcept {
   switch (level) {
-    case config::LogLevel::debug:
+    case sdk::LogLevel::debug:
       return spdlog::level::debug;
-    case config::LogLevel::info:
+    case sdk::LogLevel::info:
       return spdlog::level::info;
-    case config::LogLevel::warn:
+    case sdk::LogLevel::warn:
       return spdlog::level::warn;
-    case config::LogLevel::error:
+    case sdk::LogLevel::error:
       return spdlog::level::err;
   }
-  return spdlog::level::info;
+  return spdlog::level::err;
 }
-
-}  // namespace
 
 sdk::Result<void> init(const config::LoggingConfig& config) {
   try {

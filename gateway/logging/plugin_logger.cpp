@@ -1,4 +1,5 @@
 #include "logging/plugin_logger.h"
+#include "logging/spdlog_level.h"
 
 #include <array>
 #include <cstdio>
@@ -11,20 +12,6 @@ namespace {
 
 constexpr std::array<std::string_view, 8> kLoggableFields = {
     "connection", "step", "status", "error", "endpoint", "count", "duration_ms", "attempt"};
-
-spdlog::level::level_enum to_spdlog(sdk::LogLevel level) {
-  switch (level) {
-    case sdk::LogLevel::debug:
-      return spdlog::level::debug;
-    case sdk::LogLevel::info:
-      return spdlog::level::info;
-    case sdk::LogLevel::warn:
-      return spdlog::level::warn;
-    case sdk::LogLevel::error:
-      return spdlog::level::err;
-  }
-  return spdlog::level::err;
-}
 
 std::string escape_controls(std::string_view text) {
   std::string out;
