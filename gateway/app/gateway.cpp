@@ -1,11 +1,15 @@
 #include "app/gateway.h"
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "common/crypto.h"
 #include "common/time.h"
 #include "config/secrets.h"
 #include "http/client.h"
@@ -16,7 +20,7 @@
 #include "metrics/metrics.h"
 #include "plugins/plugin_host.h"
 #include "session/forward_auth.h"
-#include "session/pending_logins.h"
+#include "session/login_state.h"
 #include "session/return_urls.h"
 #include "session/session_cache.h"
 #include "session/session_service.h"
@@ -27,7 +31,14 @@
 namespace lmsgw::app {
 namespace {
 
-constexpr auto kHousekeepingInterval = std::chrono::seconds(60);
+// How often the database is probed for /readyz, and how many probes between purges of
+// expired sessions (which also checkpoint the write-ahead log).
+constexpr auto kProbeInterval = std::chrono::seconds(5);
+constexpr int kProbesPerPurge = 12;
+// Remembered used sign-in states; past this, the oldest are forgotten first (they are close
+// to expiry, and the provider's single-use codes still stop a replay).
+constexpr std::size_t kUsedLoginStatesCapacity = 100'000;
+constexpr std::size_t kMinLoginStateKeyBytes = 32;
 
 StartupError config_error(std::string message) {
   return StartupError{kExitConfigInvalid, std::move(message)};
@@ -48,9 +59,12 @@ struct Gateway::Parts {
   std::optional<identity::Minimizer> minimizer;
   session::SessionCache session_cache;
   std::unique_ptr<session::SessionService> sessions;
-  std::unique_ptr<session::PendingLogins> pending_logins;
+  std::optional<session::LoginStateSealer> login_states;
+  session::UsedLoginStates used_login_states{kUsedLoginStatesCapacity};
   std::unique_ptr<session::ReturnUrlPolicy> return_urls;
   signin::Connections connections;
+  std::set<std::string, std::less<>> unavailable_connections;
+  std::atomic<bool> store_ready{true};
   http::Router router;
   std::unique_ptr<metrics::Registry> metrics;
   std::unique_ptr<signin::SignInService> sign_in;
@@ -66,12 +80,23 @@ struct Gateway::Parts {
   // the HTTP client's trust store, and each connection's plugin configuration.
   std::optional<StartupError> prepare();
   std::optional<StartupError> build_connections();
+  std::optional<StartupError> make_login_state_sealer();
   void add_routes();
   void run_housekeeping();
 };
 
 std::optional<StartupError> Gateway::Parts::build_connections() {
   for (const auto& [id, connection_config] : config.connections) {
+    const auto& refused = plugin_host->refused();
+    if (std::any_of(refused.begin(), refused.end(), [&](const plugins::RefusedPlugin& plugin) {
+          return plugin.name == connection_config.plugin;
+        })) {
+      // Only optional plugins get here (a refused required one already stopped start-up).
+      spdlog::warn("connection {} is unavailable: its optional plugin {} was refused", id,
+                   connection_config.plugin);
+      unavailable_connections.insert(id);
+      continue;
+    }
     signin::Connection connection;
     connection.config = connection_config;
     connection.redirect_uri = config.server.public_url + "/callback/" + id;
@@ -110,15 +135,13 @@ void Gateway::Parts::add_routes() {
   using http::Method;
   router.add({Method::get, Method::head}, "/healthz",
              [](const http::Request&) { return http::Response::text(200, "ok\n"); });
-  router.add(
-      {Method::get, Method::head}, "/readyz",
-      [this](const http::Request&) {
-        // Ready when the store answers; a load balancer stops sending traffic otherwise.
-        auto version = store->schema_version();
-        return version ? http::Response::text(200, "ready\n")
-                       : http::Response::text(503, "store unavailable\n");
-      },
-      Dispatch::worker);
+  router.add({Method::get, Method::head}, "/readyz", [this](const http::Request&) {
+    // Memory only, on the I/O thread: a slow provider filling the worker pool must not make a
+    // load balancer drop the gateway. The housekeeping thread keeps the flag current.
+    return store_ready.load(std::memory_order_relaxed)
+               ? http::Response::text(200, "ready\n")
+               : http::Response::text(503, "store unavailable\n");
+  });
   router.add({Method::get}, "/metrics", [this](const http::Request&) {
     return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics->render()};
   });
@@ -137,13 +160,25 @@ void Gateway::Parts::add_routes() {
 
 void Gateway::Parts::run_housekeeping() {
   std::unique_lock lock(housekeeping_mutex);
-  while (!housekeeping_wake.wait_for(lock, kHousekeepingInterval, [this] { return stopping; })) {
+  for (int probe = 1;
+       !housekeeping_wake.wait_for(lock, kProbeInterval, [this] { return stopping; }); ++probe) {
     lock.unlock();
-    const auto now = clock.now();
-    session_cache.purge_expired(now);
-    if (auto purged = store->delete_expired_sessions(now); !purged) {
-      spdlog::warn("housekeeping: deleting expired sessions failed: {}",
-                   redactor->redact(purged.error().detail));
+    const bool ready = store->schema_version().ok();
+    if (ready != store_ready.exchange(ready)) {
+      spdlog::warn("store is {}", ready ? "reachable again" : "unreachable: /readyz answers 503");
+    }
+    if (ready && probe % kProbesPerPurge == 0) {
+      const auto now = clock.now();
+      session_cache.purge_expired(now);
+      if (auto purged = store->delete_expired_sessions(now); !purged) {
+        spdlog::warn("housekeeping: deleting expired sessions failed: {}",
+                     redactor->redact_detail(purged.error().detail));
+      }
+      // Values that were replaced or deleted must not linger in the write-ahead log.
+      if (auto checkpoint = store->checkpoint(); !checkpoint) {
+        spdlog::warn("housekeeping: checkpoint failed: {}",
+                     redactor->redact_detail(checkpoint.error().detail));
+      }
     }
     lock.lock();
   }
@@ -178,6 +213,8 @@ std::optional<StartupError> Gateway::Parts::prepare() {
     return StartupError{kExitPluginRefused, message};
   }
 
+  if (auto failure = make_login_state_sealer()) return failure;
+
   auto client = http::Client::create(config.http_client);
   if (!client) return config_error(client.error().detail);
   http_client = std::move(*client);
@@ -185,6 +222,22 @@ std::optional<StartupError> Gateway::Parts::prepare() {
   if (auto failure = build_connections()) return failure;
   // Every secret resolved so far (the pepper, the plugins' client secrets) is masked in logs.
   for (const std::string& value : secrets->resolved_values()) redactor->add_secret(value);
+  return std::nullopt;
+}
+
+std::optional<StartupError> Gateway::Parts::make_login_state_sealer() {
+  if (!config.login_state_key_ref) {
+    // One process on its own: a fresh key each start is enough, and a stolen cookie dies
+    // with the process.
+    login_states.emplace(crypto::random_token(32));
+    return std::nullopt;
+  }
+  auto key = secrets->resolve(*config.login_state_key_ref);
+  if (!key) return config_error(key.error().detail);
+  if (key->reveal().size() < kMinLoginStateKeyBytes) {
+    return config_error(config.login_state_key_ref->error("must be at least 32 bytes").detail);
+  }
+  login_states.emplace(key->reveal());
   return std::nullopt;
 }
 
@@ -214,7 +267,6 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
                                                          cfg.session.lifetime);
   auto loaded = p.sessions->load_from_store();
   if (!loaded) return StartupError{kExitRuntimeFailure, loaded.error().detail};
-  p.pending_logins = std::make_unique<session::PendingLogins>(cfg.session.max_pending_logins);
   p.return_urls = std::make_unique<session::ReturnUrlPolicy>(cfg.session.return_url_prefixes,
                                                              cfg.session.default_return_url);
 
@@ -222,15 +274,13 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
   p.metrics = std::make_unique<metrics::Registry>(p.router.route_names());
   p.metrics->add_gauge("lmsgw_sessions_live", "Sessions held in memory.",
                        [&p] { return static_cast<double>(p.session_cache.size()); });
-  p.metrics->add_gauge("lmsgw_pending_logins", "Sign-ins started and not yet completed.",
-                       [&p] { return static_cast<double>(p.pending_logins->size()); });
 
   std::shared_ptr<const logging::Redactor> redactor = p.redactor;
   p.sign_in = std::make_unique<signin::SignInService>(
       signin::SignInDependencies{
-          p.connections, cfg.districts, *p.minimizer, *p.store, *p.sessions, *p.pending_logins,
-          *p.return_urls, *p.metrics, p.clock,
-          [redactor](std::string_view text) { return redactor->redact(text); }},
+          p.connections, p.unavailable_connections, cfg.districts, *p.minimizer, *p.store,
+          *p.sessions, *p.login_states, p.used_login_states, *p.return_urls, *p.metrics, p.clock,
+          [redactor](std::string_view text) { return redactor->redact_detail(text); }},
       signin::SignInSettings{cfg.session.cookie_name, cfg.session.cookie_secure,
                              cfg.session.login_timeout});
   p.forward_auth =

@@ -3,6 +3,8 @@
 //   lmsgwctl --config FILE check     validate config, secrets, plugins and plugin configs
 //   lmsgwctl --config FILE plugins   list the plugins that loaded and those refused, and why
 //   lmsgwctl --config FILE migrate   bring the database schema up to date
+#include <sys/stat.h>
+
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -60,6 +62,8 @@ int migrate(const lmsgw::config::GatewayConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything this process creates (database, WAL, log file) holds account data: owner only.
+  ::umask(077);
   std::string config_path;
   std::string command;
   for (int i = 1; i < argc; ++i) {

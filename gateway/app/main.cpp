@@ -2,6 +2,8 @@
 //
 // Validates the configuration, loads plugins, opens the store and binds the listener; any
 // failure stops start-up with a precise message and a non-zero exit code (docs/operations.md).
+#include <sys/stat.h>
+
 #include <cstring>
 #include <iostream>
 
@@ -20,6 +22,8 @@ constexpr std::string_view kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything this process creates (database, WAL, log file) holds account data: owner only.
+  ::umask(077);
   std::string config_path;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {

@@ -5,8 +5,10 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "lmsgw/sdk/encoding.h"
 
@@ -55,6 +57,73 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 std::string hex_encode(std::string_view bytes) { return sdk::hex_encode(bytes); }
 
 std::string hex_encode(const Digest& digest) { return hex_encode(as_view(digest)); }
+
+namespace {
+
+constexpr std::size_t kGcmNonceBytes = 12;
+constexpr std::size_t kGcmTagBytes = 16;
+
+struct CipherContextDeleter {
+  void operator()(EVP_CIPHER_CTX* context) const noexcept { EVP_CIPHER_CTX_free(context); }
+};
+using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, CipherContextDeleter>;
+
+const unsigned char* bytes_of(std::string_view text) noexcept {
+  return reinterpret_cast<const unsigned char*>(text.data());
+}
+
+}  // namespace
+
+std::string aead_seal(std::string_view key, std::string_view plaintext,
+                      std::string_view associated) {
+  if (key.size() != 32) std::abort();  // a programming error, never input-dependent
+  const std::vector<std::uint8_t> nonce = random_bytes(kGcmNonceBytes);
+  std::string sealed(kGcmNonceBytes + plaintext.size() + kGcmTagBytes, '\0');
+  std::copy(nonce.begin(), nonce.end(), sealed.begin());
+  auto* out = reinterpret_cast<unsigned char*>(sealed.data());
+
+  CipherContext context(EVP_CIPHER_CTX_new());
+  int length = 0;
+  const bool ok = context &&
+                  EVP_EncryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key),
+                                     nonce.data()) == 1 &&
+                  EVP_EncryptUpdate(context.get(), nullptr, &length, bytes_of(associated),
+                                    static_cast<int>(associated.size())) == 1 &&
+                  EVP_EncryptUpdate(context.get(), out + kGcmNonceBytes, &length,
+                                    bytes_of(plaintext), static_cast<int>(plaintext.size())) == 1 &&
+                  EVP_EncryptFinal_ex(context.get(), out + kGcmNonceBytes + length, &length) == 1 &&
+                  EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagBytes,
+                                      out + kGcmNonceBytes + plaintext.size()) == 1;
+  if (!ok) {
+    std::fputs("fatal: AES-256-GCM encryption failed\n", stderr);
+    std::abort();
+  }
+  return sealed;
+}
+
+std::optional<std::string> aead_open(std::string_view key, std::string_view sealed,
+                                     std::string_view associated) {
+  if (key.size() != 32 || sealed.size() < kGcmNonceBytes + kGcmTagBytes) return std::nullopt;
+  const std::size_t text_size = sealed.size() - kGcmNonceBytes - kGcmTagBytes;
+  std::string plaintext(text_size, '\0');
+  std::string tag(sealed.substr(kGcmNonceBytes + text_size));
+  CipherContext context(EVP_CIPHER_CTX_new());
+  int length = 0;
+  const bool ok =
+      context &&
+      EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key),
+                         bytes_of(sealed)) == 1 &&
+      EVP_DecryptUpdate(context.get(), nullptr, &length, bytes_of(associated),
+                        static_cast<int>(associated.size())) == 1 &&
+      EVP_DecryptUpdate(context.get(), reinterpret_cast<unsigned char*>(plaintext.data()), &length,
+                        bytes_of(sealed.substr(kGcmNonceBytes)),
+                        static_cast<int>(text_size)) == 1 &&
+      EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagBytes, tag.data()) == 1 &&
+      EVP_DecryptFinal_ex(
+          context.get(), reinterpret_cast<unsigned char*>(plaintext.data()) + length, &length) == 1;
+  if (!ok) return std::nullopt;
+  return plaintext;
+}
 
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;

@@ -32,6 +32,15 @@ std::string base64_encode(std::string_view bytes);  // standard alphabet, padded
 std::string hex_encode(std::string_view bytes);
 std::string hex_encode(const Digest& digest);
 
+// AES-256-GCM with a random 96-bit nonce. The sealed form is nonce || ciphertext || tag, so
+// it is 28 bytes longer than the plaintext. `key` must be 32 bytes. `associated` is
+// authenticated but not encrypted (it binds the box to a context, e.g. the OAuth state).
+std::string aead_seal(std::string_view key, std::string_view plaintext,
+                      std::string_view associated);
+// nullopt when the box was altered, made with another key or another associated text.
+std::optional<std::string> aead_open(std::string_view key, std::string_view sealed,
+                                     std::string_view associated);
+
 // Compares without an early exit, so the time taken does not reveal where inputs differ.
 // Different lengths compare unequal (length is not secret for our uses).
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;

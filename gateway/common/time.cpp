@@ -11,6 +11,10 @@ sdk::CivilDate civil_date_utc(std::chrono::system_clock::time_point when) noexce
           static_cast<unsigned>(ymd.day())};
 }
 
+sdk::CivilDate earliest_civil_date(std::chrono::system_clock::time_point when) noexcept {
+  return civil_date_utc(when - std::chrono::hours(12));
+}
+
 bool is_valid(sdk::CivilDate date) noexcept {
   return std::chrono::year_month_day{std::chrono::year{date.year}, std::chrono::month{date.month},
                                      std::chrono::day{date.day}}

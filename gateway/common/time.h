@@ -22,6 +22,11 @@ class SystemClock final : public sdk::Clock {
 // The UTC calendar date of `when`.
 sdk::CivilDate civil_date_utc(std::chrono::system_clock::time_point when) noexcept;
 
+// The earliest calendar date anywhere on Earth at `when` (the date at UTC-12). Ages are
+// computed against it so that no child is counted a year older before their birthday has
+// come where they live.
+sdk::CivilDate earliest_civil_date(std::chrono::system_clock::time_point when) noexcept;
+
 // True for a date that exists in the proleptic Gregorian calendar.
 bool is_valid(sdk::CivilDate date) noexcept;
 

@@ -215,14 +215,18 @@ std::optional<Error> parse_store(const ConfigNode& root, const Context& context,
   return take(required_path(*sqlite, "path", context.base), out.sqlite_path);
 }
 
-std::optional<Error> parse_secrets(const ConfigNode& root, ConfigNode& pepper_ref) {
+std::optional<Error> parse_secrets(const ConfigNode& root, GatewayConfig& out) {
   const ConfigNode* secrets = nullptr;
   if (auto e = take(section(root, "secrets", true), secrets)) return e;
-  if (auto e = take(secrets->check_keys({"pepper"}))) return e;
+  if (auto e = take(secrets->check_keys({"pepper", "login_state_key"}))) return e;
   const ConfigNode* pepper = secrets->find("pepper");
   if (pepper == nullptr || pepper->is_null()) return secrets->missing("pepper");
   if (auto e = take(check_secret_reference(*pepper))) return e;
-  pepper_ref = *pepper;
+  out.pepper_ref = *pepper;
+  if (const ConfigNode* key = secrets->find("login_state_key"); key != nullptr && !key->is_null()) {
+    if (auto e = take(check_secret_reference(*key))) return e;
+    out.login_state_key_ref = *key;
+  }
   return std::nullopt;
 }
 
@@ -231,8 +235,8 @@ std::optional<Error> parse_http_client(const ConfigNode& root, const Context& co
   const ConfigNode* client = nullptr;
   if (auto e = take(section(root, "http_client", false), client)) return e;
   if (client == nullptr) return std::nullopt;
-  if (auto e = take(client->check_keys({"ca_file", "use_system_trust_store", "timeout_ms",
-                                        "max_response_bytes", "allow_plain_http_to_loopback"}))) {
+  if (auto e = take(client->check_keys(
+          {"ca_file", "use_system_trust_store", "timeout_ms", "max_response_bytes"}))) {
     return e;
   }
   if (auto e = take(optional_path(*client, "ca_file", context.base), out.extra_ca_file)) return e;
@@ -246,24 +250,24 @@ std::optional<Error> parse_http_client(const ConfigNode& root, const Context& co
   if (auto e = take_duration(*client, "timeout_ms", 10'000, 100, 600'000, out.default_timeout)) {
     return e;
   }
-  if (auto e = take_int(*client, "max_response_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024,
-                        out.default_max_response_bytes)) {
-    return e;
-  }
-  return take(client->get_bool("allow_plain_http_to_loopback", false),
-              out.allow_plain_http_to_loopback);
+  return take_int(*client, "max_response_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024,
+                  out.default_max_response_bytes);
 }
 
 std::optional<Error> parse_session(const ConfigNode& root, const Context& context,
                                    SessionConfig& out) {
   const ConfigNode* session = nullptr;
   if (auto e = take(section(root, "session", true), session)) return e;
-  if (auto e = take(session->check_keys({"cookie_name", "cookie_secure", "lifetime_minutes",
-                                         "return_urls", "default_return_url",
-                                         "login_timeout_seconds", "max_pending_logins"}))) {
+  if (auto e = take(
+          session->check_keys({"cookie_name", "cookie_secure", "lifetime_minutes", "return_urls",
+                               "default_return_url", "login_timeout_seconds"}))) {
     return e;
   }
 
+  if (auto e = take(session->get_bool("cookie_secure", true), out.cookie_secure)) return e;
+  // With Secure cookies the __Host- prefix is the default: browsers then refuse the cookie
+  // from any other host (a sibling subdomain cannot plant a session or a sign-in state).
+  out.cookie_name = out.cookie_secure ? "__Host-lmsgw_session" : "lmsgw_session";
   if (const ConfigNode* name = session->find("cookie_name"); name != nullptr && !name->is_null()) {
     if (auto e = take(session->get_string("cookie_name"), out.cookie_name)) return e;
     if (!is_http_token(out.cookie_name) || out.cookie_name.size() > 64) {
@@ -273,7 +277,6 @@ std::optional<Error> parse_session(const ConfigNode& root, const Context& contex
     }
   }
 
-  if (auto e = take(session->get_bool("cookie_secure", true), out.cookie_secure)) return e;
   if (!out.cookie_secure) {
     const ConfigNode& secure = *session->find("cookie_secure");
     if (context.public_url.https || !context.public_url.loopback) {
@@ -320,10 +323,7 @@ std::optional<Error> parse_session(const ConfigNode& root, const Context& contex
   if (!allowed) return fallback->error("must be under one of session.return_urls");
   out.default_return_url = fallback->text();
 
-  if (auto e = take_duration(*session, "login_timeout_seconds", 600, 30, 3600, out.login_timeout)) {
-    return e;
-  }
-  return take_int(*session, "max_pending_logins", 100'000, 1, 10'000'000, out.max_pending_logins);
+  return take_duration(*session, "login_timeout_seconds", 600, 30, 3600, out.login_timeout);
 }
 
 std::optional<Error> parse_plugins(const ConfigNode& root, const Context& context,
@@ -517,7 +517,7 @@ std::optional<Error> parse_root(const ConfigNode& root, GatewayConfig& config) {
   if (auto e = parse_server(root, context, config.server)) return e;
   if (auto e = parse_logging(root, context, config.logging)) return e;
   if (auto e = parse_store(root, context, config.store)) return e;
-  if (auto e = parse_secrets(root, config.pepper_ref)) return e;
+  if (auto e = parse_secrets(root, config)) return e;
   if (auto e = parse_http_client(root, context, config.http_client)) return e;
   if (auto e = parse_session(root, context, config.session)) return e;
   if (auto e = parse_plugins(root, context, config.plugins)) return e;

@@ -40,7 +40,8 @@ struct StoreConfig {
 };
 
 struct SessionConfig {
-  std::string cookie_name = "lmsgw_session";
+  // Default: "__Host-lmsgw_session", or "lmsgw_session" when cookie_secure is false.
+  std::string cookie_name = "__Host-lmsgw_session";
   // Only the loopback demo may turn this off: validation refuses `false` unless public_url
   // is http:// on a loopback host.
   bool cookie_secure = true;
@@ -51,7 +52,6 @@ struct SessionConfig {
   std::string default_return_url;
   // How long a started sign-in waits for its callback.
   std::chrono::seconds login_timeout{600};
-  std::size_t max_pending_logins = 100'000;
 };
 
 struct PluginLoad {
@@ -98,6 +98,9 @@ struct GatewayConfig {
   std::map<std::string, ConnectionConfig> connections;
   // Secrets stay references here; they are resolved through SecretResolver.
   sdk::ConfigNode pepper_ref;
+  // Seals sign-in state into cookies; replicas behind one load balancer must share it. Absent:
+  // a random key per process (a callback must then reach the process that started it).
+  std::optional<sdk::ConfigNode> login_state_key_ref;
   sdk::ConfigNode root;
 };
 

@@ -13,28 +13,6 @@ namespace {
 constexpr std::array<std::string_view, 8> kLoggableFields = {
     "connection", "step", "status", "error", "endpoint", "count", "duration_ms", "attempt"};
 
-std::string escape_controls(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      char buffer[5];
-      std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
-      out += buffer;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 bool is_loggable_field(std::string_view key) noexcept {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
 #include <mutex>
 #include <utility>
 
@@ -93,6 +94,34 @@ std::string Redactor::redact(std::string_view text) const {
     }
   }
   return mask_emails(masked);
+}
+
+std::string escape_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      char buffer[5];
+      std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
+      out += buffer;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string Redactor::redact_detail(std::string_view text) const {
+  std::string safe = escape_controls(redact(text.substr(0, 4 * kMaxDetailBytes)));
+  if (safe.size() > kMaxDetailBytes) safe.resize(kMaxDetailBytes);
+  return safe;
 }
 
 }  // namespace lmsgw::logging

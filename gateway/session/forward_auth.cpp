@@ -20,7 +20,7 @@ http::Response ForwardAuth::check(const http::Request& request) const {
   if (view->district_id) response.headers.emplace_back("X-District-Id", *view->district_id);
   response.headers.emplace_back(
       "X-Age-Band",
-      std::string(identity::to_string(age_band(*view, time::civil_date_utc(clock_.now())))));
+      std::string(identity::to_string(age_band(*view, time::earliest_civil_date(clock_.now())))));
   response.headers.emplace_back("X-Display-Name", view->display_name);
   response.headers.emplace_back("Cache-Control", "no-store");
   return response;

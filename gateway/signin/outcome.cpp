@@ -8,16 +8,16 @@ std::string_view to_string(Outcome outcome) noexcept {
       return "success";
     case Outcome::unknown_connection:
       return "unknown_connection";
+    case Outcome::connection_unavailable:
+      return "connection_unavailable";
     case Outcome::return_url_not_allowed:
       return "return_url_not_allowed";
-    case Outcome::too_many_pending_logins:
-      return "too_many_pending_logins";
     case Outcome::state_missing:
       return "state_missing";
     case Outcome::state_unknown:
       return "state_unknown";
-    case Outcome::state_browser_mismatch:
-      return "state_browser_mismatch";
+    case Outcome::state_replayed:
+      return "state_replayed";
     case Outcome::provider_denied:
       return "provider_denied";
     case Outcome::invalid_request:
@@ -48,7 +48,7 @@ int http_status(Outcome outcome) noexcept {
       return 302;
     case Outcome::unknown_connection:
       return 404;
-    case Outcome::too_many_pending_logins:
+    case Outcome::connection_unavailable:
       return 503;
     case Outcome::provider_denied:
     case Outcome::not_permitted:
@@ -64,7 +64,7 @@ int http_status(Outcome outcome) noexcept {
     case Outcome::return_url_not_allowed:
     case Outcome::state_missing:
     case Outcome::state_unknown:
-    case Outcome::state_browser_mismatch:
+    case Outcome::state_replayed:
     case Outcome::invalid_request:
     case Outcome::token_invalid:
       return 400;
@@ -78,16 +78,16 @@ std::string_view user_message(Outcome outcome) noexcept {
       return "Signed in.";
     case Outcome::unknown_connection:
       return "This sign-in option does not exist.";
+    case Outcome::connection_unavailable:
+      return "This sign-in option is not available right now. Please try again later.";
     case Outcome::return_url_not_allowed:
       return "The page you asked to return to is not one this service may send you to.";
-    case Outcome::too_many_pending_logins:
-      return "Too many sign-ins are in progress right now. Please try again in a minute.";
     case Outcome::state_missing:
       return "This sign-in did not start here. Please start again from the sign-in page.";
     case Outcome::state_unknown:
-      return "This sign-in link has expired or was already used. Please start again.";
-    case Outcome::state_browser_mismatch:
-      return "This sign-in was started in another browser. Please start again here.";
+      return "This sign-in has expired or was started in another browser. Please start again.";
+    case Outcome::state_replayed:
+      return "This sign-in link was already used. Please start again.";
     case Outcome::provider_denied:
       return "Sign-in was cancelled or refused by the provider.";
     case Outcome::invalid_request:

@@ -13,11 +13,11 @@ namespace lmsgw::signin {
 enum class Outcome : std::uint8_t {
   success,
   unknown_connection,
+  connection_unavailable,
   return_url_not_allowed,
-  too_many_pending_logins,
   state_missing,
   state_unknown,
-  state_browser_mismatch,
+  state_replayed,
   provider_denied,
   invalid_request,
   upstream_rejected,

@@ -11,7 +11,6 @@ namespace lmsgw::signin {
 namespace {
 
 constexpr std::size_t kRandomBytes = 32;
-constexpr std::size_t kMaxFlowDataBytes = 4096;
 constexpr std::string_view kReturnToParameter = "return_to";
 
 using Params = std::map<std::string, std::string>;
@@ -50,7 +49,7 @@ std::string pkce_challenge(std::string_view verifier) {
 SignInService::SignInService(SignInDependencies dependencies, SignInSettings settings)
     : deps_(std::move(dependencies)),
       settings_(std::move(settings)),
-      binding_cookie_name_(settings_.session_cookie_name + "_login") {}
+      login_cookie_prefix_(settings_.session_cookie_name + "_login") {}
 
 http::Response SignInService::fail(std::string_view connection_label, Outcome outcome,
                                    std::string_view detail) const {
@@ -60,113 +59,145 @@ http::Response SignInService::fail(std::string_view connection_label, Outcome ou
   return error_page(outcome, deps_.return_urls.default_url());
 }
 
-const Connection* SignInService::connection_for(const http::Request& request) const {
-  auto found = deps_.connections.find(request.route_param("connection"));
-  return found == deps_.connections.end() ? nullptr : &found->second;
+const Connection* SignInService::connection_for(const http::Request& request,
+                                                std::optional<http::Response>& failure) const {
+  const std::string_view id = request.route_param("connection");
+  auto found = deps_.connections.find(id);
+  if (found != deps_.connections.end()) return &found->second;
+  if (auto unavailable = deps_.unavailable_connections.find(id);
+      unavailable != deps_.unavailable_connections.end()) {
+    failure = fail(*unavailable, Outcome::connection_unavailable, "its plugin is not loaded");
+  } else {
+    failure = fail("unknown", Outcome::unknown_connection, "no such connection");
+  }
+  return nullptr;
 }
 
 http::Response SignInService::login(const http::Request& request) const {
-  const Connection* found = connection_for(request);
-  if (found == nullptr) return fail("unknown", Outcome::unknown_connection, "no such connection");
-  const Connection& connection = *found;
-  const std::string& label = connection.config.id;
+  std::optional<http::Response> failure;
+  const Connection* connection = connection_for(request, failure);
+  if (connection == nullptr) return std::move(*failure);
+  const std::string& label = connection->config.id;
 
   auto params = request_params(request);
   if (!params) return fail(label, Outcome::invalid_request, "login parameters malformed");
-  auto return_url = deps_.return_urls.resolve(take_param(*params, kReturnToParameter));
-  if (!return_url) return fail(label, Outcome::return_url_not_allowed, "return_to refused");
+  const std::string return_to = take_param(*params, kReturnToParameter);
+  auto return_url = deps_.return_urls.resolve(return_to);
+  if (!return_url || return_url->size() > session::LoginStateSealer::kMaxReturnUrlBytes) {
+    return fail(label, Outcome::return_url_not_allowed, "return_to refused");
+  }
 
   sdk::LoginRequest login;
-  login.redirect_uri = connection.redirect_uri;
+  login.redirect_uri = connection->redirect_uri;
   login.state = crypto::random_token(kRandomBytes);
   login.nonce = crypto::random_token(kRandomBytes);
   const std::string code_verifier = crypto::random_token(kRandomBytes);
   login.code_challenge = pkce_challenge(code_verifier);
   login.params = std::move(*params);
 
-  auto redirect = connection.plugin->begin(login);
+  auto redirect = connection->plugin->begin(login);
   if (!redirect) {
     return fail(label, outcome_of(redirect.error().code), redirect.error().detail);
   }
-  if (redirect->flow_data.size() > kMaxFlowDataBytes) {
-    return fail(label, Outcome::internal, "plugin flow data exceeds 4 KiB");
+  if (redirect->flow_data.size() > session::LoginStateSealer::kMaxFlowDataBytes) {
+    return fail(label, Outcome::internal, "plugin flow data exceeds 1 KiB");
   }
 
-  // One binding cookie per browser serves every sign-in it starts, so parallel tabs work.
-  std::string binding(request.cookie(binding_cookie_name_));
-  if (!session::SessionService::well_formed(binding)) binding = crypto::random_token(kRandomBytes);
-
-  const session::TimePoint now = deps_.clock.now();
-  session::PendingLogin pending{connection.config.id,
-                                crypto::sha256(binding),
-                                login.nonce,
-                                code_verifier,
-                                std::move(redirect->flow_data),
-                                std::move(*return_url),
-                                now + settings_.login_timeout};
-  if (!deps_.pending_logins.put(login.state, std::move(pending), now)) {
-    return fail(label, Outcome::too_many_pending_logins, "pending login capacity reached");
-  }
-
-  session::CookieOptions cookie{settings_.cookie_secure, session::SameSite::lax, "/",
-                                settings_.login_timeout};
+  const session::LoginState state{
+      connection->config.id,  login.nonce,
+      code_verifier,          std::move(redirect->flow_data),
+      std::move(*return_url), deps_.clock.now() + settings_.login_timeout};
+  const session::CookieOptions cookie{settings_.cookie_secure, session::SameSite::lax, "/",
+                                      settings_.login_timeout};
   http::Response response = http::Response::redirect(redirect->url);
-  response.headers.emplace_back("Set-Cookie",
-                                session::make_set_cookie(binding_cookie_name_, binding, cookie));
+  response.headers.emplace_back(
+      "Set-Cookie", session::make_set_cookie(
+                        session::LoginStateSealer::cookie_name(login_cookie_prefix_, login.state),
+                        deps_.login_states.seal(login.state, state), cookie));
   add_page_security_headers(response);
   return response;
 }
 
 http::Response SignInService::callback(const http::Request& request) const {
-  const Connection* found = connection_for(request);
-  if (found == nullptr) return fail("unknown", Outcome::unknown_connection, "no such connection");
-  const Connection& connection = *found;
-  const std::string& label = connection.config.id;
+  std::optional<http::Response> failure;
+  const Connection* connection = connection_for(request, failure);
+  if (connection == nullptr) return std::move(*failure);
+  const std::string& label = connection->config.id;
 
   auto params = request_params(request);
   if (!params) return fail(label, Outcome::invalid_request, "callback parameters malformed");
   const std::string state = take_param(*params, "state");
 
   sdk::CallbackRequest callback;
-  callback.redirect_uri = connection.redirect_uri;
+  callback.redirect_uri = connection->redirect_uri;
   std::string return_url;
+  std::string spent_cookie;
   if (!state.empty()) {
-    auto pending = deps_.pending_logins.take(state, deps_.clock.now());
-    if (!pending || pending->connection_id != connection.config.id) {
-      return fail(label, Outcome::state_unknown, "state unknown, expired or already used");
+    spent_cookie = session::LoginStateSealer::cookie_name(login_cookie_prefix_, state);
+    // Only the browser that started this sign-in holds the cookie; only we can open it, and
+    // only for this state. Whatever happens next, the browser drops it.
+    const session::TimePoint now = deps_.clock.now();
+    auto started = deps_.login_states.open(state, request.cookie(spent_cookie));
+    Outcome refused = Outcome::success;
+    if (!started) {
+      refused = Outcome::state_unknown;
+    } else if (started->expires_at <= now || started->connection_id != connection->config.id) {
+      refused = Outcome::state_unknown;
+    } else if (!deps_.used_login_states.mark_used(state, started->expires_at, now)) {
+      refused = Outcome::state_replayed;
     }
-    const std::string_view binding = request.cookie(binding_cookie_name_);
-    if (!crypto::constant_time_equal(crypto::sha256(binding), pending->browser_binding_hash)) {
-      return fail(label, Outcome::state_browser_mismatch, "state bound to another browser");
+    if (refused != Outcome::success) {
+      http::Response page = fail(label, refused,
+                                 "state not started by this browser, expired, "
+                                 "for another connection or already used");
+      page.headers.emplace_back("Set-Cookie",
+                                session::make_clear_cookie(spent_cookie, cookie_options({})));
+      return page;
     }
-    callback.login = sdk::StartedLogin{std::move(pending->nonce), std::move(pending->code_verifier),
-                                       std::move(pending->flow_data)};
-    return_url = std::move(pending->return_url);
+    callback.login = sdk::StartedLogin{std::move(started->nonce), std::move(started->code_verifier),
+                                       std::move(started->flow_data)};
+    return_url = std::move(started->return_url);
   } else {
     // A provider-initiated sign-in (Clever Instant Login) has no state we issued. It is let
     // through only where the district's connection allows it; see docs/architecture.md for
     // how the login-CSRF risk is contained. The return URL is never taken from the request.
-    if (!connection.config.allow_provider_initiated) {
+    if (!connection->config.allow_provider_initiated) {
       return fail(label, Outcome::state_missing, "callback without state");
     }
     return_url = deps_.return_urls.default_url();
   }
   callback.params = std::move(*params);
 
-  auto identity = connection.plugin->complete(callback);
-  if (!identity) {
-    return fail(label, outcome_of(identity.error().code), identity.error().detail);
+  auto identity = connection->plugin->complete(callback);
+  http::Response response =
+      identity ? finish(*connection, *identity, return_url, request)
+               : fail(label, outcome_of(identity.error().code), identity.error().detail);
+  if (!spent_cookie.empty()) {
+    response.headers.emplace_back("Set-Cookie",
+                                  session::make_clear_cookie(spent_cookie, cookie_options({})));
   }
-  return finish(connection, *identity, return_url, request);
+  return response;
 }
 
-std::optional<std::string> SignInService::resolve_district(
+session::CookieOptions SignInService::cookie_options(std::chrono::seconds max_age) const {
+  return session::CookieOptions{settings_.cookie_secure, session::SameSite::lax, "/", max_age};
+}
+
+sdk::Result<std::optional<std::string>> SignInService::resolve_district(
     const Connection& connection, const sdk::ExternalIdentity& identity) const {
-  if (connection.config.district) return connection.config.district;
-  if (!identity.provider_district) return std::nullopt;
-  auto mapped = connection.config.provider_districts.find(*identity.provider_district);
-  if (mapped == connection.config.provider_districts.end()) return std::nullopt;
-  return mapped->second;
+  // A district the provider names must be one this connection maps: a provider shared by
+  // many districts must never let another district's people in under ours, or with none.
+  if (identity.provider_district) {
+    auto mapped = connection.config.provider_districts.find(*identity.provider_district);
+    if (mapped == connection.config.provider_districts.end()) {
+      return sdk::Error{sdk::ErrorCode::not_permitted, "provider district not mapped"};
+    }
+    return std::optional<std::string>(mapped->second);
+  }
+  if (!connection.config.provider_districts.empty()) {
+    return sdk::Error{sdk::ErrorCode::not_permitted, "identity names no provider district"};
+  }
+  return connection.config.district;
 }
 
 http::Response SignInService::finish(const Connection& connection,
@@ -174,20 +205,17 @@ http::Response SignInService::finish(const Connection& connection,
                                      const std::string& return_url,
                                      const http::Request& request) const {
   const std::string& label = connection.config.id;
-  std::optional<std::string> district = resolve_district(connection, identity);
-  const bool district_required = !connection.config.provider_districts.empty();
-  if (district_required && !district) {
-    return fail(label, Outcome::district_not_connected, "provider district not mapped");
-  }
+  auto district = resolve_district(connection, identity);
+  if (!district) return fail(label, Outcome::district_not_connected, district.error().detail);
 
   identity::NamePolicy names;
-  if (district) {
-    auto configured = deps_.districts.find(*district);
+  if (*district) {
+    auto configured = deps_.districts.find(**district);
     if (configured != deps_.districts.end()) names = configured->second.names;
   }
   const session::TimePoint now = deps_.clock.now();
   auto minimized = deps_.minimizer.minimize(identity, connection.config.identity_namespace,
-                                            district, names, time::civil_date_utc(now));
+                                            *district, names, time::earliest_civil_date(now));
   if (!minimized) return fail(label, outcome_of(minimized.error().code), minimized.error().detail);
 
   auto account = deps_.store.upsert_from_sign_in(*minimized, connection.config.id, now);
@@ -204,14 +232,14 @@ http::Response SignInService::finish(const Connection& connection,
 
   deps_.metrics.record_sign_in(label, to_string(Outcome::success));
   spdlog::info("sign-in succeeded: connection={} account={} district={}", label, account->id,
-               district.value_or("-"));
+               district->value_or("-"));
 
-  session::CookieOptions cookie{
-      settings_.cookie_secure, session::SameSite::lax, "/",
-      std::chrono::duration_cast<std::chrono::seconds>(session->expires_at - now)};
   http::Response response = http::Response::redirect(return_url);
   response.headers.emplace_back(
-      "Set-Cookie", session::make_set_cookie(settings_.session_cookie_name, session->id, cookie));
+      "Set-Cookie",
+      session::make_set_cookie(settings_.session_cookie_name, session->id,
+                               cookie_options(std::chrono::duration_cast<std::chrono::seconds>(
+                                   session->expires_at - now))));
   add_page_security_headers(response);
   return response;
 }
@@ -231,10 +259,9 @@ http::Response SignInService::logout(const http::Request& request) const {
       return failure;
     }
   }
-  session::CookieOptions cookie{settings_.cookie_secure, session::SameSite::lax, "/", {}};
   http::Response response = http::Response::redirect(*return_url, 303);
-  response.headers.emplace_back("Set-Cookie",
-                                session::make_clear_cookie(settings_.session_cookie_name, cookie));
+  response.headers.emplace_back(
+      "Set-Cookie", session::make_clear_cookie(settings_.session_cookie_name, cookie_options({})));
   add_page_security_headers(response);
   return response;
 }

@@ -1,6 +1,7 @@
 // The sign-in flow of DESIGN.md section 3, around the plugins:
-//   GET|POST /login/{connection}    -> state, nonce and PKCE minted here, plugin builds redirect
-//   GET|POST /callback/{connection} -> state checked here (bound to the browser, single use),
+//   GET|POST /login/{connection}    -> state, nonce and PKCE minted here, plugin builds redirect,
+//                                      what the callback needs sealed into a cookie
+//   GET|POST /callback/{connection} -> state checked here (its sealed cookie, single use),
 //                                      plugin redeems and verifies, minimizer, store, session
 //   POST /logout                    -> session ended everywhere at once
 // The plugin never sees the store or the session; the store never sees anything but the
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -18,7 +20,8 @@
 #include "identity/minimizer.h"
 #include "lmsgw/sdk/context.h"
 #include "metrics/metrics.h"
-#include "session/pending_logins.h"
+#include "session/cookies.h"
+#include "session/login_state.h"
 #include "session/return_urls.h"
 #include "session/session_service.h"
 #include "signin/connection.h"
@@ -35,15 +38,19 @@ struct SignInSettings {
 
 struct SignInDependencies {
   const Connections& connections;
+  // Configured connections whose optional plugin was refused: they answer 503.
+  const std::set<std::string, std::less<>>& unavailable_connections;
   const std::map<std::string, config::DistrictConfig>& districts;
   const identity::Minimizer& minimizer;
   store::AccountStore& store;
   session::SessionService& sessions;
-  session::PendingLogins& pending_logins;
+  const session::LoginStateSealer& login_states;
+  session::UsedLoginStates& used_login_states;
   const session::ReturnUrlPolicy& return_urls;
   metrics::Registry& metrics;
   const sdk::Clock& clock;
-  // Masks secrets and email-shaped text in error details before they are logged.
+  // Makes an error detail safe to log: secrets and email-shaped text masked, control
+  // characters escaped, length capped.
   std::function<std::string(std::string_view)> redact;
 };
 
@@ -55,22 +62,27 @@ class SignInService {
   http::Response callback(const http::Request& request) const;
   http::Response logout(const http::Request& request) const;
 
-  // The name of the cookie that binds a started sign-in to its browser.
-  const std::string& binding_cookie_name() const noexcept { return binding_cookie_name_; }
+  // Prefix of the cookies that carry started sign-ins (LoginStateSealer::cookie_name).
+  const std::string& login_cookie_prefix() const noexcept { return login_cookie_prefix_; }
 
  private:
-  // The connection named by the route, or nullptr.
-  const Connection* connection_for(const http::Request& request) const;
+  // The connection named by the route; nullptr with `failure` set when there is none to use.
+  const Connection* connection_for(const http::Request& request,
+                                   std::optional<http::Response>& failure) const;
   http::Response fail(std::string_view connection_label, Outcome outcome,
                       std::string_view detail) const;
-  std::optional<std::string> resolve_district(const Connection& connection,
-                                              const sdk::ExternalIdentity& identity) const;
+  // The internal district of `identity`, nullopt for none; fails when the provider names a
+  // district this connection does not map.
+  sdk::Result<std::optional<std::string>> resolve_district(
+      const Connection& connection, const sdk::ExternalIdentity& identity) const;
   http::Response finish(const Connection& connection, const sdk::ExternalIdentity& identity,
                         const std::string& return_url, const http::Request& request) const;
 
+  session::CookieOptions cookie_options(std::chrono::seconds max_age) const;
+
   SignInDependencies deps_;
   SignInSettings settings_;
-  std::string binding_cookie_name_;
+  std::string login_cookie_prefix_;
 };
 
 }  // namespace lmsgw::signin

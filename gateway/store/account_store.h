@@ -69,6 +69,10 @@ class AccountStore {
   virtual sdk::Result<std::size_t> delete_expired_sessions(TimePoint now) = 0;
 
   virtual sdk::Result<int> schema_version() = 0;
+
+  // Moves everything written so far into the database proper and empties the write-ahead
+  // log, so that values since replaced or deleted no longer linger in it.
+  virtual sdk::Result<void> checkpoint() = 0;
 };
 
 }  // namespace lmsgw::store

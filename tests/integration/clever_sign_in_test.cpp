@@ -5,6 +5,7 @@
 
 #include <csignal>
 
+#include "common/crypto.h"
 #include "tests/integration/gateway_environment.h"
 
 namespace lmsgw::testing {
@@ -13,6 +14,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
+
+// The tag in the name of the cookie that carries a started sign-in (LoginStateSealer).
+std::string login_cookie_tag(const std::string& state) {
+  return crypto::base64url_encode(crypto::sha256(state)).substr(0, 12);
+}
 
 class CleverSignInTest : public ::testing::Test {
  protected:
@@ -94,21 +100,31 @@ TEST_F(CleverSignInTest, UnknownStateIsRefused) {
   expect_nothing_stored();
 }
 
-TEST_F(CleverSignInTest, ReplayedCallbackIsRefused) {
-  ASSERT_EQ(env_.sign_in(browser_, "clever", kStudentId).status, 200);
-  std::string callback;
-  for (const std::string& url : browser_.visited()) {
-    if (url.find("/callback/clever?") != std::string::npos) callback = url;
-  }
-  ASSERT_FALSE(callback.empty());
-  sdk::HttpResponse replay = browser_.get(callback);
+TEST_F(CleverSignInTest, ReplayedCallbackIsRefusedEvenWithTheStolenCookie) {
+  // Start a sign-in and stop at the callback, keeping its URL and the sealed state cookie.
+  sdk::HttpResponse to_clever =
+      browser_.get(env_.gateway_url() + "/login/clever?login_hint=" + std::string(kStudentId));
+  ASSERT_EQ(to_clever.status, 302);
+  sdk::HttpResponse back = browser_.get(location_of(to_clever, env_.gateway_url()));
+  const std::string callback = location_of(back, env_.clever_url());
+  const std::string state = callback.substr(callback.find("state=") + 6);
+  const std::string cookie_name = "lmsgw_session_login_" + login_cookie_tag(state);
+  const std::string cookie = browser_.cookie(cookie_name);
+  ASSERT_FALSE(cookie.empty());
+
+  EXPECT_EQ(browser_.get(callback).status, 302);
+  EXPECT_TRUE(browser_.cookie(cookie_name).empty()) << "the spent state cookie is cleared";
+  // An attacker holding both the URL and the cookie still cannot use them again.
+  TestBrowser attacker(env_.pki().ca_certificate_file);
+  attacker.set_cookie(cookie_name, cookie);
+  sdk::HttpResponse replay = attacker.get(callback);
   EXPECT_EQ(replay.status, 400);
-  EXPECT_THAT(replay.body, HasSubstr("state_unknown"));
-  EXPECT_EQ(env_.metric(sign_in_count("clever", "state_unknown")), 1);
+  EXPECT_THAT(replay.body, HasSubstr("state_replayed"));
+  EXPECT_EQ(env_.metric(sign_in_count("clever", "state_replayed")), 1);
   EXPECT_EQ(env_.count_rows("sessions"), 1);
 }
 
-TEST_F(CleverSignInTest, StateStartedInAnotherBrowserIsRefusedAndBurnt) {
+TEST_F(CleverSignInTest, StateStartedInAnotherBrowserIsRefusedAndTheVictimIsUnharmed) {
   // The victim's browser starts a sign-in and is sent back with a code and state...
   sdk::HttpResponse to_clever =
       browser_.get(env_.gateway_url() + "/login/clever?login_hint=" + std::string(kStudentId));
@@ -118,15 +134,50 @@ TEST_F(CleverSignInTest, StateStartedInAnotherBrowserIsRefusedAndBurnt) {
   const std::string callback = location_of(back, env_.clever_url());
   ASSERT_THAT(callback, HasSubstr("state="));
 
-  // ...but another browser delivers it.
+  // ...but another browser delivers it: it lacks the sealed state cookie.
   TestBrowser attacker(env_.pki().ca_certificate_file);
   sdk::HttpResponse stolen = attacker.get(callback);
   EXPECT_EQ(stolen.status, 400);
-  EXPECT_THAT(stolen.body, HasSubstr("state_browser_mismatch"));
-  // The state was single-use: not even the right browser can use it now.
-  EXPECT_THAT(browser_.get(callback).body, HasSubstr("state_unknown"));
+  EXPECT_THAT(stolen.body, HasSubstr("state_unknown"));
   EXPECT_EQ(env_.fake_counter("token_requests"), 0);
   expect_nothing_stored();
+  // The attempt spent nothing of the victim's: their own callback still signs them in.
+  EXPECT_EQ(browser_.follow(callback).status, 200);
+  EXPECT_EQ(env_.auth_check(browser_).status, 200);
+}
+
+TEST_F(CleverSignInTest, StateStartedForOneConnectionIsRefusedByAnother) {
+  sdk::HttpResponse to_clever =
+      browser_.get(env_.gateway_url() + "/login/clever?login_hint=" + std::string(kStudentId));
+  sdk::HttpResponse back = browser_.get(location_of(to_clever, env_.gateway_url()));
+  std::string callback = location_of(back, env_.clever_url());
+  callback.replace(callback.find("/callback/clever?"), 17, "/callback/clever-portal?");
+  sdk::HttpResponse page = browser_.get(callback);
+  EXPECT_EQ(page.status, 400);
+  EXPECT_THAT(page.body, HasSubstr("state_unknown"));
+  EXPECT_EQ(env_.fake_counter("token_requests"), 0);
+  expect_nothing_stored();
+}
+
+TEST_F(CleverSignInTest, AProviderDistrictMustBeMappedEvenOnAFixedDistrictConnection) {
+  sdk::HttpResponse page = env_.sign_in(browser_, "clever-fixed", kStudentId);
+  EXPECT_EQ(page.status, 403);
+  EXPECT_THAT(page.body, HasSubstr("district_not_connected"));
+  expect_nothing_stored();
+}
+
+TEST_F(CleverSignInTest, AProviderWhoseCertificateIsNotTrustedIsUnavailable) {
+  env_.stop_gateway();
+  env_.start_gateway(/*trust_test_ca=*/false);
+  sdk::HttpResponse page = env_.sign_in(browser_, "clever", kStudentId);
+  EXPECT_EQ(page.status, 502);
+  EXPECT_THAT(page.body, HasSubstr("upstream_unavailable"));
+  EXPECT_EQ(env_.fake_counter("token_requests"), 0);
+  expect_nothing_stored();
+}
+
+TEST_F(CleverSignInTest, ReadinessIsAnsweredFromMemory) {
+  EXPECT_EQ(browser_.get(env_.gateway_url() + "/readyz").status, 200);
 }
 
 TEST_F(CleverSignInTest, UnknownConnectionIsNotFound) {

@@ -68,17 +68,24 @@ GatewayEnvironment::GatewayEnvironment() {
   gateway_port_ = free_port();
 
   const std::string gateway = gateway_url();
-  clever_ = std::make_unique<ChildProcess>(
-      program(LMSGW_FAKE_CLEVER_BIN),
-      std::vector<std::string>{
-          "--fixture", (dir_.path() / "fixture.json").string(), "--cert",
-          pki_.server_certificate_file, "--key", pki_.server_key_file, "--port",
-          std::to_string(clever_port_), "--client-id", std::string(kClientId),
-          "--client-secret-file", (dir_.path() / "client-secret").string(),
-          // The primary redirect URI, where Instant Login lands.
-          "--redirect-uri", gateway + "/callback/clever-portal", "--redirect-uri",
-          gateway + "/callback/clever", "--ready-file", (dir_.path() / "clever-ready").string()},
-      dir_.path() / "fake-clever.log");
+  std::vector<std::string> args;
+  auto flag = [&args](std::string name, std::string value) {
+    args.push_back(std::move(name));
+    args.push_back(std::move(value));
+  };
+  flag("--fixture", (dir_.path() / "fixture.json").string());
+  flag("--cert", pki_.server_certificate_file);
+  flag("--key", pki_.server_key_file);
+  flag("--port", std::to_string(clever_port_));
+  flag("--client-id", std::string(kClientId));
+  flag("--client-secret-file", (dir_.path() / "client-secret").string());
+  // The first is the primary redirect URI, where Instant Login lands.
+  for (const char* connection : {"clever-portal", "clever", "clever-fixed"}) {
+    flag("--redirect-uri", gateway + "/callback/" + connection);
+  }
+  flag("--ready-file", (dir_.path() / "clever-ready").string());
+  clever_ = std::make_unique<ChildProcess>(program(LMSGW_FAKE_CLEVER_BIN), std::move(args),
+                                           dir_.path() / "fake-clever.log");
   if (!eventually([&] { return std::filesystem::exists(dir_.path() / "clever-ready"); })) {
     throw std::runtime_error("fake Clever did not start: " + clever_->output());
   }
@@ -96,7 +103,7 @@ std::string GatewayEnvironment::clever_url() const {
 }
 std::string GatewayEnvironment::return_url() const { return gateway_url() + "/healthz"; }
 
-void GatewayEnvironment::start_gateway() {
+void GatewayEnvironment::start_gateway(bool trust_test_ca) {
   std::ostringstream yaml;
   const std::string clever_config =
       "    config:\n"
@@ -119,8 +126,9 @@ void GatewayEnvironment::start_gateway() {
        << "logging:\n  level: debug\n  file: gateway.log\n"
        << "store:\n  sqlite:\n    path: lmsgw.db\n"
        << "secrets:\n  pepper: file:pepper\n"
-       << "http_client:\n  ca_file: " << pki_.ca_certificate_file
-       << "\n  use_system_trust_store: false\n"
+       << (trust_test_ca ? "http_client:\n  ca_file: " + pki_.ca_certificate_file +
+                               "\n  use_system_trust_store: false\n"
+                         : std::string())
        << "session:\n  cookie_secure: false\n"
        << "  return_urls: [" << return_url() << "]\n"
        << "  default_return_url: " << return_url() << "\n"
@@ -131,6 +139,9 @@ void GatewayEnvironment::start_gateway() {
        << "\": springfield}\n"
        << clever_config << "  clever-portal:\n    plugin: clever\n    provider_districts: {\""
        << kConnectedDistrict << "\": springfield}\n    allow_provider_initiated: true\n"
+       << clever_config
+       // One district for everyone: a Clever user still names a (then unmapped) district.
+       << "  clever-fixed:\n    plugin: clever\n    district: springfield\n"
        << clever_config
        // Its callback is not registered at the fake Clever.
        << "  clever-unregistered:\n    plugin: clever\n    district: springfield\n"

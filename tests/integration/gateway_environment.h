@@ -29,9 +29,9 @@ class GatewayEnvironment {
   GatewayEnvironment();
   ~GatewayEnvironment();
 
-  // Writes the config (with `extra_yaml` appended to the connections) and starts the gateway;
-  // waits for /healthz.
-  void start_gateway();
+  // Writes the config and starts the gateway; waits for /healthz. Without `trust_test_ca` the
+  // gateway trusts only the system store, so the fake Clever's certificate is refused.
+  void start_gateway(bool trust_test_ca = true);
   // Stops the gateway with `signal`; returns its exit code.
   int stop_gateway(int signal = 15);
 

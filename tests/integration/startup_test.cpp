@@ -8,6 +8,7 @@
 #include <csignal>
 
 #include "tests/support/process.h"
+#include "tests/support/test_browser.h"
 #include "tests/support/test_pki.h"
 
 namespace lmsgw::testing {
@@ -118,6 +119,35 @@ TEST_F(StartupTest, AMissingOptionalPluginIsReportedAndStartUpGoesOn) {
   EXPECT_EQ(code, 0) << output;
   EXPECT_THAT(output, HasSubstr("plugin refused: not-installed"));
   EXPECT_THAT(output, HasSubstr("configuration OK"));
+}
+
+TEST_F(StartupTest, AConnectionOnARefusedOptionalPluginIsUnavailableAndTheRestServes) {
+  const std::string port = std::to_string(free_port());
+  std::filesystem::path config =
+      write_config("    - name: clever\n",
+                   "    - name: clever\n    - name: not-installed\n      required: false\n");
+  std::string yaml = read_file(config);
+  yaml.replace(yaml.find("  listen: 127.0.0.1:"),
+               yaml.find('\n', yaml.find("  listen:")) - yaml.find("  listen: 127.0.0.1:"),
+               "  listen: 127.0.0.1:" + port);
+  yaml += "  extra:\n    plugin: not-installed\n    district: springfield\n";
+  write_file(config, yaml);
+
+  ChildProcess gateway(LMSGW_GATEWAY_BIN, {"--config", config.string()}, dir_.path() / "gw.log");
+  TestBrowser browser(make_test_pki(dir_.path() / "pki").ca_certificate_file);
+  const std::string base = "http://127.0.0.1:" + port;
+  ASSERT_TRUE(eventually([&] {
+    try {
+      return browser.get(base + "/healthz").status == 200;
+    } catch (const std::exception&) {
+      return false;
+    }
+  })) << gateway.output();
+  sdk::HttpResponse unavailable = browser.get(base + "/login/extra");
+  EXPECT_EQ(unavailable.status, 503);
+  EXPECT_THAT(unavailable.body, HasSubstr("connection_unavailable"));
+  EXPECT_EQ(browser.get(base + "/login/clever").status, 302);
+  EXPECT_THAT(gateway.output(), HasSubstr("connection extra is unavailable"));
 }
 
 TEST_F(StartupTest, LmsgwctlListsLoadedAndRefusedPlugins) {

@@ -335,7 +335,8 @@ sdk::Result<void> configure_connection(sqlite3* db, const SqliteOptions& options
   if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, nullptr) != SQLITE_OK) {
     return sqlite_error(db, "foreign keys");
   }
-  // Deleted personal data must not linger in free pages or the WAL: overwrite it with zeros.
+  // Deleted personal data must not linger in free pages: overwrite it with zeros. (Frames
+  // already in the write-ahead log are cleared by checkpoint().)
   if (auto secure = exec(db, "PRAGMA secure_delete = ON", "secure_delete"); !secure) {
     return secure.error();
   }
@@ -497,6 +498,11 @@ class SqliteAccountStore final : public AccountStore {
   sdk::Result<int> schema_version() override {
     const std::lock_guard lock(mutex_);
     return read_schema_version(db_.get());
+  }
+
+  sdk::Result<void> checkpoint() override {
+    const std::lock_guard lock(mutex_);
+    return exec(db_.get(), "PRAGMA wal_checkpoint(TRUNCATE)", "checkpoint");
   }
 
  private:

@@ -58,6 +58,26 @@ TEST(ConstantTimeEqual, ComparesContentAndLength) {
   EXPECT_FALSE(constant_time_equal(sha256("a"), sha256("b")));
 }
 
+TEST(Aead, OpensWhatItSealedAndNothingElse) {
+  const std::string key(32, 'k');
+  const std::string sealed = aead_seal(key, "the plaintext", "state-1");
+  EXPECT_EQ(sealed.size(), 13u + 28u);
+  EXPECT_EQ(sealed.find("the plaintext"), std::string::npos);
+  EXPECT_EQ(aead_open(key, sealed, "state-1"), "the plaintext");
+  // Another context, another key, or one flipped bit anywhere: refused.
+  EXPECT_FALSE(aead_open(key, sealed, "state-2").has_value());
+  EXPECT_FALSE(aead_open(std::string(32, 'x'), sealed, "state-1").has_value());
+  for (std::size_t i = 0; i < sealed.size(); ++i) {
+    std::string altered = sealed;
+    altered[i] = static_cast<char>(altered[i] ^ 1);
+    EXPECT_FALSE(aead_open(key, altered, "state-1").has_value()) << "byte " << i;
+  }
+  EXPECT_FALSE(aead_open(key, sealed.substr(0, 20), "state-1").has_value());
+  // A fresh nonce each time: sealing twice never gives the same box.
+  EXPECT_NE(aead_seal(key, "the plaintext", "state-1"), sealed);
+  EXPECT_EQ(aead_open(key, aead_seal(key, "", "a"), "a"), "");
+}
+
 TEST(RandomToken, HasRequestedEntropyAndDoesNotRepeat) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {

@@ -12,6 +12,13 @@ TEST(CivilDate, ConvertsUnixTimeToUtcDate) {
   EXPECT_EQ(civil_date_utc(from_unix_seconds(1709251200)), (sdk::CivilDate{2024, 3, 1}));
 }
 
+TEST(CivilDate, EarliestDateIsTheDateAtUtcMinus12) {
+  // 2026-06-10T00:30Z is still 9 June in New York and on Baker Island.
+  EXPECT_EQ(earliest_civil_date(from_unix_seconds(1781051400)), (sdk::CivilDate{2026, 6, 9}));
+  // 2026-06-10T12:00Z is 10 June everywhere.
+  EXPECT_EQ(earliest_civil_date(from_unix_seconds(1781092800)), (sdk::CivilDate{2026, 6, 10}));
+}
+
 TEST(IsoDate, RoundTripsAndRejectsInvalidDates) {
   EXPECT_EQ(to_iso_date({2015, 3, 4}), "2015-03-04");
   EXPECT_EQ(parse_iso_date("2015-03-04"), (sdk::CivilDate{2015, 3, 4}));

@@ -47,7 +47,6 @@ session:
   return_urls: [http://127.0.0.1:3000/app/]
   default_return_url: http://127.0.0.1:3000/app/home
   login_timeout_seconds: 300
-  max_pending_logins: 1000
 plugins:
   directories: [plugins, /opt/lmsgw/plugins]
   load:
@@ -145,7 +144,6 @@ TEST_F(GatewayConfigTest, BaseConfigLoadsWithEveryValue) {
   EXPECT_EQ(c.http_client.default_timeout, std::chrono::milliseconds(5000));
   EXPECT_EQ(c.http_client.default_max_response_bytes, 65536u);
   EXPECT_TRUE(c.http_client.use_system_trust_store);
-  EXPECT_FALSE(c.http_client.allow_plain_http_to_loopback);
   EXPECT_EQ(c.pepper_ref.text(), "env:LMSGW_TEST_PEPPER");
   EXPECT_EQ(c.pepper_ref.path(), "secrets.pepper");
 
@@ -155,7 +153,6 @@ TEST_F(GatewayConfigTest, BaseConfigLoadsWithEveryValue) {
   EXPECT_THAT(c.session.return_url_prefixes, ::testing::ElementsAre("http://127.0.0.1:3000/app/"));
   EXPECT_EQ(c.session.default_return_url, "http://127.0.0.1:3000/app/home");
   EXPECT_EQ(c.session.login_timeout, std::chrono::seconds(300));
-  EXPECT_EQ(c.session.max_pending_logins, 1000u);
 
   ASSERT_EQ(c.plugins.load.size(), 2u);
   EXPECT_EQ(c.plugins.load[0].name, "clever");
@@ -228,11 +225,11 @@ session:
   EXPECT_TRUE(c.http_client.use_system_trust_store);
   EXPECT_EQ(c.http_client.default_timeout, std::chrono::milliseconds(10'000));
   EXPECT_EQ(c.http_client.default_max_response_bytes, 1024u * 1024);
-  EXPECT_EQ(c.session.cookie_name, "lmsgw_session");
+  EXPECT_EQ(c.session.cookie_name, "__Host-lmsgw_session");
   EXPECT_TRUE(c.session.cookie_secure);
+  EXPECT_FALSE(c.login_state_key_ref.has_value());
   EXPECT_EQ(c.session.lifetime, std::chrono::minutes(480));
   EXPECT_EQ(c.session.login_timeout, std::chrono::seconds(600));
-  EXPECT_EQ(c.session.max_pending_logins, 100'000u);
   EXPECT_TRUE(c.plugins.directories.empty());
   EXPECT_TRUE(c.plugins.load.empty());
   EXPECT_TRUE(c.districts.empty());
@@ -245,6 +242,9 @@ TEST_F(GatewayConfigTest, ExampleConfigLoads) {
   EXPECT_TRUE(config->session.cookie_secure);
   EXPECT_TRUE(config->server.options.tls.has_value());
   EXPECT_EQ(config->pepper_ref.text(), "env:LMSGW_PEPPER");
+  EXPECT_EQ(config->session.cookie_name, "__Host-lmsgw_session");
+  ASSERT_TRUE(config->login_state_key_ref.has_value());
+  EXPECT_EQ(config->login_state_key_ref->path(), "secrets.login_state_key");
   ASSERT_EQ(config->connections.count("clever"), 1u);
   EXPECT_EQ(config->connections.at("clever").plugin, "clever");
   EXPECT_TRUE(config->connections.at("clever").plugin_config.is_mapping());

@@ -109,3 +109,17 @@ TEST(PluginLineTest, ControlCharactersCannotForgeLines) {
 
 }  // namespace
 }  // namespace lmsgw::logging
+
+namespace lmsgw::logging {
+namespace {
+
+TEST(RedactorTest, ADetailIsRedactedEscapedAndCut) {
+  Redactor redactor;
+  redactor.add_secret("s3cret-value");
+  EXPECT_EQ(redactor.redact_detail("token s3cret-value for ana@example.org\nfake: line"),
+            "token [secret] for [email]\\nfake: line");
+  EXPECT_EQ(redactor.redact_detail(std::string(10'000, 'x')).size(), Redactor::kMaxDetailBytes);
+}
+
+}  // namespace
+}  // namespace lmsgw::logging

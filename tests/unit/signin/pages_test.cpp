@@ -12,7 +12,7 @@ using ::testing::Not;
 TEST(ErrorPage, SaysWhatHappenedWithoutDetailsAndCannotBeFramedOrCached) {
   http::Response page = error_page(Outcome::state_unknown, "https://app.example.org/");
   EXPECT_EQ(page.status, 400);
-  EXPECT_THAT(page.body, HasSubstr("expired or was already used"));
+  EXPECT_THAT(page.body, HasSubstr("has expired or was started in another browser"));
   EXPECT_THAT(page.body, HasSubstr("Reference: state_unknown"));
   EXPECT_THAT(page.body, HasSubstr("href=\"https://app.example.org/\""));
   auto has = [&](std::string name, std::string value) {
@@ -40,8 +40,8 @@ TEST(Outcome, EveryPluginErrorMapsToAStatusAndAStableWord) {
   EXPECT_EQ(http_status(Outcome::not_permitted), 403);
   EXPECT_EQ(outcome_of(sdk::ErrorCode::config_invalid), Outcome::internal);
   EXPECT_EQ(http_status(Outcome::unknown_connection), 404);
-  EXPECT_EQ(http_status(Outcome::too_many_pending_logins), 503);
-  EXPECT_EQ(to_string(Outcome::state_browser_mismatch), "state_browser_mismatch");
+  EXPECT_EQ(http_status(Outcome::connection_unavailable), 503);
+  EXPECT_EQ(to_string(Outcome::state_replayed), "state_replayed");
 }
 
 }  // namespace

@@ -462,6 +462,21 @@ TEST_F(SqliteStoreTest, DeletedSessionLeavesNoBytesBehind) {
   EXPECT_EQ(all_database_bytes(db_path()).find(crypto::as_view(marker)), std::string::npos);
 }
 
+TEST_F(SqliteStoreTest, CheckpointClearsReplacedValuesFromTheWriteAheadLogWhileOpen) {
+  auto store = open_with_district();
+  ASSERT_TRUE(store->upsert_from_sign_in(teacher("t1"), "clever", kNow).ok());
+  Minimized moved = teacher("t1");
+  moved.account.email = "dana.new@example.net";
+  ASSERT_TRUE(store->upsert_from_sign_in(moved, "clever", kNow + kHour).ok());
+  // Read while the store is open: closing it would checkpoint and hide the problem.
+  ASSERT_NE(all_database_bytes(db_path()).find("dana@example.net"), std::string::npos)
+      << "the old value should still be in the WAL before a checkpoint";
+  ASSERT_TRUE(store->checkpoint().ok());
+  const std::string bytes = all_database_bytes(db_path());
+  EXPECT_EQ(bytes.find("dana@example.net"), std::string::npos);
+  EXPECT_NE(bytes.find("dana.new@example.net"), std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------
 // Concurrency
 
