@@ -5,7 +5,10 @@
 #include <openssl/x509v3.h>
 
 #include <condition_variable>
+#include <exception>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -144,43 +147,107 @@ sdk::Result<Target> parse_target(const std::string& url, const ClientOptions& op
   return target;
 }
 
-// getaddrinfo cannot be cancelled, so it runs on a thread of its own and the caller stops
-// waiting at the deadline; a late answer is dropped.
-sdk::Result<std::vector<tcp::endpoint>> resolve(const Target& target, Clock::time_point deadline,
-                                                std::chrono::milliseconds timeout) {
-  if (target.host_is_ip) {
-    return std::vector<tcp::endpoint>{
-        tcp::endpoint(asio::ip::make_address(target.host), target.port)};
-  }
-  struct State {
+// getaddrinfo cannot be cancelled, so each lookup runs on a thread of its own and the caller
+// stops waiting at its deadline; a late answer is dropped. Without a bound, a slow DNS server
+// would pile up one such thread per sign-in, so a lookup needs one of a fixed number of slots,
+// which its thread holds until getaddrinfo returns. The lookup threads share ownership, as
+// they may outlive the client.
+class Resolver : public std::enable_shared_from_this<Resolver> {
+ public:
+  Resolver(std::size_t slots, std::function<void(const std::string&)> before_lookup)
+      : free_slots_(slots), before_lookup_(std::move(before_lookup)) {}
+
+  sdk::Result<std::vector<tcp::endpoint>> resolve(const Target& target, Clock::time_point deadline,
+                                                  std::chrono::milliseconds timeout);
+
+ private:
+  struct Lookup {
     std::mutex mutex;
     std::condition_variable done_signal;
     bool done = false;
-    ErrorCode error;
+    std::string failure;
     std::vector<tcp::endpoint> endpoints;
   };
-  auto state = std::make_shared<State>();
-  std::thread([state, host = target.host, port = std::to_string(target.port)] {
+
+  bool acquire(Clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    if (!slot_freed_.wait_until(lock, deadline, [this] { return free_slots_ > 0; })) return false;
+    --free_slots_;
+    return true;
+  }
+
+  void release() noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      ++free_slots_;
+    }
+    slot_freed_.notify_one();
+  }
+
+  void look_up(Lookup& lookup, const std::string& host, const std::string& port) noexcept;
+
+  std::mutex mutex_;
+  std::condition_variable slot_freed_;
+  std::size_t free_slots_;
+  const std::function<void(const std::string&)> before_lookup_;
+};
+
+void Resolver::look_up(Lookup& lookup, const std::string& host, const std::string& port) noexcept {
+  std::string failure;
+  std::vector<tcp::endpoint> endpoints;
+  try {
+    if (before_lookup_) before_lookup_(host);
     asio::io_context io;
     tcp::resolver resolver(io);
     ErrorCode ec;
     const auto results = resolver.resolve(host, port, ec);
-    std::lock_guard lock(state->mutex);
-    state->error = ec;
-    for (const auto& entry : results) state->endpoints.push_back(entry.endpoint());
-    state->done = true;
-    state->done_signal.notify_all();
-  }).detach();
-  std::unique_lock lock(state->mutex);
-  if (!state->done_signal.wait_until(lock, deadline, [&] { return state->done; })) {
+    if (ec) failure = ec.message();
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+  } catch (const std::exception& e) {
+    failure = e.what();
+    endpoints.clear();
+  }
+  {
+    std::lock_guard lock(lookup.mutex);
+    lookup.failure = std::move(failure);
+    lookup.endpoints = std::move(endpoints);
+    lookup.done = true;
+  }
+  lookup.done_signal.notify_all();
+}
+
+sdk::Result<std::vector<tcp::endpoint>> Resolver::resolve(const Target& target,
+                                                          Clock::time_point deadline,
+                                                          std::chrono::milliseconds timeout) {
+  if (target.host_is_ip) {
+    return std::vector<tcp::endpoint>{
+        tcp::endpoint(asio::ip::make_address(target.host), target.port)};
+  }
+  if (!acquire(deadline)) {
+    return unavailable("DNS resolution queue full: no lookup slot for " + target.host + " within " +
+                       std::to_string(timeout.count()) + " ms");
+  }
+  auto lookup = std::make_shared<Lookup>();
+  try {
+    std::thread([self = shared_from_this(), lookup, host = target.host,
+                 port = std::to_string(target.port)] {
+      self->look_up(*lookup, host, port);
+      self->release();
+    }).detach();
+  } catch (const std::exception& e) {
+    release();
+    return unavailable("cannot start a DNS lookup for " + target.host + ": " + e.what());
+  }
+  std::unique_lock lock(lookup->mutex);
+  if (!lookup->done_signal.wait_until(lock, deadline, [&] { return lookup->done; })) {
     return unavailable("timed out after " + std::to_string(timeout.count()) + " ms resolving " +
                        target.host);
   }
-  if (state->error || state->endpoints.empty()) {
+  if (!lookup->failure.empty() || lookup->endpoints.empty()) {
     return unavailable("cannot resolve " + target.host + ": " +
-                       (state->error ? state->error.message() : std::string("no address")));
+                       (lookup->failure.empty() ? std::string("no address") : lookup->failure));
   }
-  std::vector<tcp::endpoint> endpoints = std::move(state->endpoints);
+  std::vector<tcp::endpoint> endpoints = std::move(lookup->endpoints);
   if (target.loopback_only) {
     // "localhost" could be mapped elsewhere; plain HTTP must still never leave the machine.
     std::erase_if(endpoints, [](const tcp::endpoint& e) { return !e.address().is_loopback(); });
@@ -221,7 +288,10 @@ class Steps {
 
 struct Client::Impl {
   explicit Impl(ClientOptions client_options)
-      : options(std::move(client_options)), tls(asio::ssl::context::tls_client) {}
+      : options(std::move(client_options)),
+        tls(asio::ssl::context::tls_client),
+        resolver(std::make_shared<Resolver>(options.max_dns_lookups,
+                                            options.before_dns_lookup_for_test)) {}
 
   sdk::Result<sdk::HttpResponse> send(const sdk::HttpRequest& request);
 
@@ -232,6 +302,7 @@ struct Client::Impl {
 
   ClientOptions options;
   asio::ssl::context tls;
+  std::shared_ptr<Resolver> resolver;
 };
 
 sdk::Result<sdk::HttpResponse> Client::Impl::send(const sdk::HttpRequest& request) {
@@ -269,7 +340,7 @@ sdk::Result<sdk::HttpResponse> Client::Impl::send(const sdk::HttpRequest& reques
   const Clock::time_point deadline = Clock::now() + timeout;
   const std::string waited = "timed out after " + std::to_string(timeout.count()) + " ms ";
 
-  auto endpoints = resolve(target, deadline, timeout);
+  auto endpoints = resolver->resolve(target, deadline, timeout);
   if (!endpoints) return endpoints.error();
 
   asio::io_context io(1);
@@ -379,6 +450,9 @@ Client::~Client() = default;
 
 sdk::Result<std::unique_ptr<Client>> Client::create(ClientOptions options) {
   try {
+    if (options.max_dns_lookups == 0) {
+      return Error{sdk::ErrorCode::config_invalid, "max_dns_lookups must be at least 1"};
+    }
     auto impl = std::make_unique<Impl>(std::move(options));
     SSL_CTX* native = impl->tls.native_handle();
     if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1) {

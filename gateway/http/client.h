@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,14 @@ struct ClientOptions {
   // Plain http:// is refused unless this is set (only the demo and tests use it, and only
   // toward loopback addresses).
   bool allow_plain_http_to_loopback = false;
+  // Host-name lookups in flight at once. getaddrinfo cannot be cancelled, so each runs on a
+  // thread of its own; a call finding every slot busy waits up to its own deadline and then
+  // fails with upstream_unavailable ("DNS resolution queue full"). IP-address hosts never wait.
+  // At least 1.
+  std::size_t max_dns_lookups = 8;
+  // Tests only: runs on the lookup thread before each host-name lookup, so a test can hold
+  // lookups and occupy every slot.
+  std::function<void(const std::string& host)> before_dns_lookup_for_test;
 };
 
 class Client final : public sdk::HttpClient {

@@ -54,6 +54,9 @@ constexpr std::size_t kFirstReadBytes = 2048;
 constexpr std::size_t kRetainedBufferBytes = 16 * 1024;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Ready-made, so refusing a connection over the limit costs no allocation and no parsing.
+constexpr std::string_view kOverLimitResponse =
+    "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 std::string_view view(beast::string_view text) noexcept { return {text.data(), text.size()}; }
 
@@ -144,20 +147,38 @@ struct ServerCore {
     registry.emplace(connection.get(), connection);
   }
 
-  void remove(const ConnectionBase* connection, bool counted) noexcept {
+  void remove(const ConnectionBase* connection) noexcept {
     bool drained = false;
     {
       std::lock_guard lock(registry_mutex);
       registry.erase(connection);
       drained = stopping.load() && registry.empty();
     }
-    if (counted) open_count.fetch_sub(1);
+    open_count.fetch_sub(1);
     if (drained) {
       try {
         asio::post(strand, [this] { drain_timer.cancel(); });
       } catch (...) {
         // Without the post the drain timer simply runs out; stopping only takes longer.
       }
+    }
+  }
+
+  // Takes a place in the worker queue; false when it is full.
+  bool enter_worker_queue() noexcept {
+    if (queued_worker_requests.fetch_add(1) < options.limits.max_queued_worker_requests) {
+      return true;
+    }
+    queued_worker_requests.fetch_sub(1);
+    return false;
+  }
+
+  void observe(std::uint32_t route_index, int status, std::chrono::nanoseconds elapsed) noexcept {
+    if (!observer) return;
+    try {
+      observer(route_index, status, elapsed);
+    } catch (...) {
+      spdlog::error("http: request observer threw");
     }
   }
 
@@ -180,6 +201,8 @@ struct ServerCore {
   std::mutex registry_mutex;
   std::unordered_map<const ConnectionBase*, std::weak_ptr<ConnectionBase>> registry;
   std::atomic<std::size_t> open_count{0};
+  // Posted to the worker pool and not yet started.
+  std::atomic<std::size_t> queued_worker_requests{0};
   std::atomic<bool> stopping{false};
   std::optional<asio::ssl::context> tls;
   std::uint16_t bound_port = 0;
@@ -200,13 +223,12 @@ class Connection final : public ConnectionBase,
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  Connection(ServerCore& core, tcp::socket socket, bool counted)
+  Connection(ServerCore& core, tcp::socket socket)
       : core_(core),
         stream_(make_stream(core, std::move(socket))),
-        timer_(stream_.get_executor()),
-        counted_(counted) {}
+        timer_(stream_.get_executor()) {}
 
-  ~Connection() override { core_.remove(this, counted_); }
+  ~Connection() override { core_.remove(this); }
 
   asio::any_io_executor executor() override { return stream_.get_executor(); }
 
@@ -223,10 +245,10 @@ class Connection final : public ConnectionBase,
                               [self = this->shared_from_this()](const ErrorCode& error) {
                                 self->disarm();
                                 if (error || self->closed()) return self->close_now();
-                                self->after_handshake();
+                                self->wait_for_request();
                               });
     } else {
-      after_handshake();
+      wait_for_request();
     }
   }
 
@@ -261,15 +283,6 @@ class Connection final : public ConnectionBase,
   bool stopping() const noexcept { return stop_requested_ || core_.stopping.load(); }
   // A completion can be queued with success just before a stop or cut closed the socket.
   bool closed() const noexcept { return phase_ == Phase::closed; }
-
-  void after_handshake() {
-    if (!counted_) {
-      // Over the connection limit: answer at once, without reading a request, and close.
-      send_error(503);
-      return;
-    }
-    wait_for_request();
-  }
 
   // The first request on a connection must start within the request timeout; later ones
   // within the keep-alive idle timeout. Nothing read yet means there is no one to answer.
@@ -377,16 +390,30 @@ class Connection final : public ConnectionBase,
     }
     if (match.dispatch == Dispatch::inline_) return send(invoke(*match.handler));
 
+    if (!core_.enter_worker_queue()) {
+      // Every worker is busy and the queue is full: waiting would only add to the backlog, and
+      // closing tells the client to back off.
+      keep_alive_ = false;
+      return send(plain_status(503, "Service Unavailable"));
+    }
     // The request views point into parser_, which stays put until the response is written;
     // the work guard keeps run() from returning while the handler is still busy.
-    asio::post(core_.workers, [self = this->shared_from_this(), handler = match.handler,
-                               work = asio::make_work_guard(core_.io)]() mutable {
-      Response response = self->invoke(*handler);
-      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->send(std::move(response));
+    try {
+      asio::post(core_.workers, [self = this->shared_from_this(), handler = match.handler,
+                                 work = asio::make_work_guard(core_.io)]() mutable {
+        self->core_.queued_worker_requests.fetch_sub(1);
+        Response response = self->invoke(*handler);
+        asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+          self->send(std::move(response));
+        });
+        work.reset();
       });
-      work.reset();
-    });
+    } catch (...) {
+      // Out of memory: with no handler and no timer left, the connection would only hang.
+      core_.queued_worker_requests.fetch_sub(1);
+      spdlog::error("http: cannot queue a request for the workers; connection closed");
+      close_now();
+    }
   }
 
   Response invoke(const Handler& handler) noexcept {
@@ -459,9 +486,6 @@ class Connection final : public ConnectionBase,
       case 431:
         text = "Request Header Fields Too Large";
         break;
-      case 503:
-        text = "Service Unavailable";
-        break;
       default:
         text = "Error";
         break;
@@ -485,13 +509,7 @@ class Connection final : public ConnectionBase,
   void on_write(const ErrorCode& ec) {
     disarm();
     if (ec) return close_now();
-    if (core_.observer) {
-      try {
-        core_.observer(route_index_, status_, Clock::now() - request_start_);
-      } catch (...) {
-        spdlog::error("http: request observer threw");
-      }
-    }
+    core_.observe(route_index_, status_, Clock::now() - request_start_);
     if (!response_.keep_alive()) return close_gracefully();
     response_ = {};
     parser_.reset();
@@ -573,7 +591,6 @@ class Connection final : public ConnectionBase,
   unsigned version_ = 11;
   std::size_t lingered_ = 0;
   Phase phase_ = Phase::idle;
-  const bool counted_;
   bool first_request_ = true;
   bool keep_alive_ = false;
   bool head_ = false;
@@ -648,16 +665,32 @@ struct HttpServer::Impl {
 
   void start_connection(tcp::socket socket) {
     // Only this strand increments, so the check and the increment cannot race with another.
-    const bool counted = core.open_count.load() < core.options.limits.max_connections;
-    if (counted) core.open_count.fetch_add(1);
+    if (core.open_count.load() >= core.options.limits.max_connections) return refuse(socket);
+    core.open_count.fetch_add(1);
     std::shared_ptr<ConnectionBase> connection;
     if (core.tls) {
-      connection = std::make_shared<Connection<TlsStream>>(core, std::move(socket), counted);
+      connection = std::make_shared<Connection<TlsStream>>(core, std::move(socket));
     } else {
-      connection = std::make_shared<Connection<tcp::socket>>(core, std::move(socket), counted);
+      connection = std::make_shared<Connection<tcp::socket>>(core, std::move(socket));
     }
     core.add(connection);
     asio::post(connection->executor(), [connection] { connection->start(); });
+  }
+
+  // Over the limit the socket closes at once, so the limit bounds open sockets and TLS
+  // handshakes: no handshake, no read, no linger. A plain client gets a 503 if the kernel can
+  // take it without waiting; a TLS one just sees the connection close.
+  void refuse(tcp::socket& socket) noexcept {
+    const Clock::time_point start = Clock::now();
+    ErrorCode ec;
+    if (!core.tls) {
+      socket.non_blocking(true, ec);
+      if (!ec) {
+        socket.write_some(asio::buffer(kOverLimitResponse.data(), kOverLimitResponse.size()), ec);
+      }
+    }
+    socket.close(ec);
+    core.observe(Router::kUnmatched, 503, Clock::now() - start);
   }
 
   void begin_stop() {
@@ -786,5 +819,9 @@ void HttpServer::stop() noexcept {
 }
 
 std::size_t HttpServer::open_connections() const noexcept { return impl_->core.open_count.load(); }
+
+std::size_t HttpServer::queued_worker_requests() const noexcept {
+  return impl_->core.queued_worker_requests.load();
+}
 
 }  // namespace lmsgw::http

@@ -27,21 +27,29 @@ struct ServerLimits {
   std::chrono::milliseconds request_timeout{10'000};
   // Keep-alive: how long an idle connection may wait for its next request.
   std::chrono::milliseconds idle_timeout{60'000};
+  // Connections beyond this are closed as soon as they are accepted: plain ones after a
+  // best-effort 503, TLS ones before any handshake.
   std::size_t max_connections = 10'000;
+  // Dispatch::worker requests waiting for a free worker thread; beyond this they are answered
+  // 503 at once rather than queued without bound. The default allows 64 per default worker.
+  std::size_t max_queued_worker_requests = 2048;
 };
 
 struct ServerOptions {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;  // 0 picks a free port (see HttpServer::port)
   unsigned threads = 0;              // 0: one per core
-  unsigned worker_threads = 4;       // for Dispatch::worker handlers
+  // For Dispatch::worker handlers. Sign-in handlers mostly wait on provider calls (timeouts of
+  // 10 s), not on the CPU, so a pool sized to the cores would starve under a burst of sign-ins.
+  unsigned worker_threads = 32;
   std::optional<TlsFiles> tls;
   ServerLimits limits;
   // On stop, how long in-flight requests may take to finish before connections are cut.
   std::chrono::milliseconds drain_timeout{10'000};
 };
 
-// Called once per response, on the thread that sent it. Must not block.
+// Called once per response, on the thread that sent it, and once per connection refused over
+// max_connections (as 503 on Router::kUnmatched). Must not block.
 using RequestObserver =
     std::function<void(std::uint32_t route_index, int status, std::chrono::nanoseconds elapsed)>;
 
@@ -66,6 +74,8 @@ class HttpServer {
 
   // Connections currently open (for tests and metrics).
   std::size_t open_connections() const noexcept;
+  // Dispatch::worker requests waiting for a worker thread (for tests and metrics).
+  std::size_t queued_worker_requests() const noexcept;
 
  private:
   struct Impl;

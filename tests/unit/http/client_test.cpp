@@ -6,10 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "http/server.h"
@@ -89,6 +91,7 @@ class ClientTest : public ::testing::Test {
     other_pki_ = testing::make_test_pki(dir_->path() / "other");
     localhost_only_pki_ =
         testing::make_test_pki(dir_->path() / "localhost-only", {"localhost"}, {});
+    other_name_pki_ = testing::make_test_pki(dir_->path() / "other-name", {"other.example"}, {});
   }
   static void TearDownTestSuite() { dir_.reset(); }
 
@@ -139,6 +142,7 @@ class ClientTest : public ::testing::Test {
   static inline testing::TestPki pki_;
   static inline testing::TestPki other_pki_;
   static inline testing::TestPki localhost_only_pki_;
+  static inline testing::TestPki other_name_pki_;
 
   Router router_ = make_router();
   std::unique_ptr<RunningServer> server_;
@@ -228,6 +232,115 @@ TEST_F(ClientTest, RefusesWrongHostName) {
   const auto by_name = get(*client, base("https", "localhost") + "/hello");
   ASSERT_TRUE(by_name) << by_name.error().detail;
   EXPECT_EQ(by_name->body, "hello");
+}
+
+TEST_F(ClientTest, ChecksTheHostNameAgainstTheCertificate) {
+  // A trusted certificate for another name is refused: the chain alone proves nothing.
+  start_tls(other_name_pki_);
+  auto client = trusting(other_name_pki_);
+  ASSERT_TRUE(client);
+  const auto refused = get(*client, base("https", "localhost") + "/hello");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, sdk::ErrorCode::upstream_unavailable);
+  EXPECT_NE(refused.error().detail.find("verification failed"), std::string::npos)
+      << refused.error().detail;
+  EXPECT_NE(refused.error().detail.find("hostname mismatch"), std::string::npos)
+      << refused.error().detail;
+
+  server_.reset();
+  start_tls(localhost_only_pki_);
+  client = trusting(localhost_only_pki_);
+  ASSERT_TRUE(client);
+  const auto accepted = get(*client, base("https", "localhost") + "/hello");
+  ASSERT_TRUE(accepted) << accepted.error().detail;
+  EXPECT_EQ(accepted->body, "hello");
+}
+
+// Holds host-name lookups (before getaddrinfo) until opened.
+class HeldLookups {
+ public:
+  void hold(const std::string&) {
+    std::unique_lock lock(mutex_);
+    ++entered_;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return open_; });
+  }
+  bool wait_entered(int count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 5s, [&] { return entered_ >= count; });
+  }
+  int entered() {
+    std::lock_guard lock(mutex_);
+    return entered_;
+  }
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int entered_ = 0;
+  bool open_ = false;
+};
+
+// The lookup threads own the HeldLookups through the client's resolver, so it cannot open
+// itself on destruction; this opens it when the test ends, however it ends.
+struct OpenAtExit {
+  std::shared_ptr<HeldLookups> held;
+  ~OpenAtExit() { held->open(); }
+};
+
+TEST_F(ClientTest, DnsLookupsAreBoundedAndIpAddressesNeedNone) {
+  start_plain();
+  const auto held = std::make_shared<HeldLookups>();
+  const OpenAtExit open_at_exit{held};
+  ClientOptions options;
+  options.use_system_trust_store = false;
+  options.allow_plain_http_to_loopback = true;
+  options.max_dns_lookups = 2;
+  options.before_dns_lookup_for_test = [held](const std::string& host) { held->hold(host); };
+  auto client = make_client(options);
+  ASSERT_TRUE(client);
+  const std::string by_name = base("http", "localhost") + "/hello";
+
+  // Each caller gives up at its deadline, but its lookup thread keeps the slot until the lookup
+  // returns.
+  for (int i = 0; i < 2; ++i) {
+    const auto abandoned = get(*client, by_name, 100ms);
+    ASSERT_FALSE(abandoned);
+    EXPECT_NE(abandoned.error().detail.find("resolving localhost"), std::string::npos)
+        << abandoned.error().detail;
+  }
+  ASSERT_TRUE(held->wait_entered(2));
+
+  const auto queue_full = get(*client, by_name, 100ms);
+  ASSERT_FALSE(queue_full);
+  EXPECT_EQ(queue_full.error().code, sdk::ErrorCode::upstream_unavailable);
+  EXPECT_NE(queue_full.error().detail.find("DNS resolution queue full"), std::string::npos)
+      << queue_full.error().detail;
+  EXPECT_EQ(held->entered(), 2);
+
+  const auto by_ip = get(*client, base("http") + "/hello", 5s);
+  ASSERT_TRUE(by_ip) << by_ip.error().detail;
+  EXPECT_EQ(by_ip->body, "hello");
+
+  // Slots come back when the lookups return.
+  held->open();
+  const auto resolved = get(*client, by_name, 5s);
+  ASSERT_TRUE(resolved) << resolved.error().detail;
+  EXPECT_EQ(resolved->body, "hello");
+}
+
+TEST_F(ClientTest, CreateRefusesZeroDnsLookups) {
+  ClientOptions options;
+  options.use_system_trust_store = false;
+  options.max_dns_lookups = 0;
+  const auto created = Client::create(options);
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code, sdk::ErrorCode::config_invalid);
 }
 
 TEST_F(ClientTest, RefusesPlainHttpToNonLoopback) {

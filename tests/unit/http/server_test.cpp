@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -11,7 +12,9 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "http/client.h"
 #include "test_helpers.h"
+#include "tests/support/test_pki.h"
 
 namespace lmsgw::http {
 namespace {
@@ -352,9 +355,12 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
   EXPECT_TRUE(socket.closed_by_peer());
 }
 
-TEST_F(ServerTest, ConnectionsBeyondTheLimitGet503) {
+TEST_F(ServerTest, ConnectionsBeyondTheLimitGet503AndAreClosedAtOnce) {
   auto options = test::test_options();
   options.limits.max_connections = 2;
+  // Nothing but the limit may close a socket during the test.
+  options.limits.request_timeout = 30s;
+  options.limits.idle_timeout = 30s;
   start(options);
   RawSocket first(port());
   RawSocket second(port());
@@ -364,13 +370,18 @@ TEST_F(ServerTest, ConnectionsBeyondTheLimitGet503) {
   }
   EXPECT_EQ(server_->server().open_connections(), 2U);
 
+  const std::size_t descriptors = test::open_file_descriptors();
   RawSocket third(port());
   ASSERT_TRUE(third.send(get("/hello")));
   const auto refused = third.read_response();
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);
   EXPECT_EQ(refused->header("connection"), "close");
+  EXPECT_EQ(refused->header("content-length"), "0");
   EXPECT_TRUE(third.closed_by_peer());
+  // The client's end is the only new descriptor: the server closed its end as it refused, not
+  // after a linger.
+  EXPECT_EQ(test::open_file_descriptors(), descriptors + 1);
 
   ASSERT_TRUE(first.send(get("/hello")));
   const auto still_served = first.read_response();
@@ -398,6 +409,54 @@ TEST_F(ServerTest, BlockingWorkerDoesNotStallInlineHandlers) {
   ASSERT_TRUE(blocked_response);
   EXPECT_EQ(blocked_response->status, 200);
   EXPECT_EQ(blocked_response->body, "unblocked:1");
+}
+
+TEST_F(ServerTest, FullWorkerQueueIs503AndQueuedRequestsStillComplete) {
+  auto options = test::test_options();
+  options.worker_threads = 2;
+  options.limits.max_queued_worker_requests = 3;
+  start(options);
+  std::vector<std::unique_ptr<RawSocket>> accepted;
+  const auto send_block = [&](int id) {
+    accepted.push_back(std::make_unique<RawSocket>(port()));
+    return accepted.back()->send(get("/block", "X-Id: " + std::to_string(id) + "\r\n"));
+  };
+  // Workers first: a request counts as queued until a worker picks it up.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(send_block(i));
+  ASSERT_TRUE(gate_.wait_entered(2));
+  for (int i = 2; i < 5; ++i) ASSERT_TRUE(send_block(i));
+  ASSERT_TRUE(test::eventually([&] { return server_->server().queued_worker_requests() == 3; }));
+
+  RawSocket refused(port());
+  ASSERT_TRUE(refused.send(get("/block", "X-Id: refused\r\n")));
+  const auto refusal = refused.read_response();
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->status, 503);
+  EXPECT_EQ(refusal->header("connection"), "close");
+  EXPECT_TRUE(refused.closed_by_peer());
+  EXPECT_EQ(server_->server().queued_worker_requests(), 3U);
+
+  // Inline handlers do not queue behind the workers.
+  const auto fast = exchange(get("/fast"));
+  ASSERT_TRUE(fast);
+  EXPECT_EQ(fast->body, "fast");
+
+  gate_.open();
+  for (std::size_t i = 0; i < accepted.size(); ++i) {
+    const auto response = accepted[i]->read_response();
+    ASSERT_TRUE(response) << i;
+    EXPECT_EQ(response->status, 200) << i;
+    EXPECT_EQ(response->body, "unblocked:" + std::to_string(i));
+  }
+  EXPECT_EQ(server_->server().queued_worker_requests(), 0U);
+  ASSERT_TRUE(test::eventually([&] { return observed().size() == 7; }));
+  const auto seen = observed();
+  EXPECT_EQ(std::count_if(seen.begin(), seen.end(),
+                          [&](const Observed& entry) {
+                            return entry.route_index == route_index("/block") &&
+                                   entry.status == 503;
+                          }),
+            1);
 }
 
 TEST_F(ServerTest, HandlerExceptionIs500) {
@@ -503,6 +562,42 @@ TEST_F(ServerTest, DrainTimeoutCutsStuckConnections) {
   ASSERT_TRUE(test::eventually([&] { return server_->server().open_connections() == 1; }));
   server_->stop_and_join();
   EXPECT_TRUE(partial.closed_by_peer());
+}
+
+TEST(ServerTlsLimitTest, ConnectionsBeyondTheLimitAreClosedWithoutHandshake) {
+  test::TempDir dir;
+  const auto pki = lmsgw::testing::make_test_pki(dir.path());
+  Router router;
+  router.add({Method::get}, "/hello", [](const Request&) { return Response::text(200, "hi"); });
+  auto options = test::test_options();
+  options.tls = TlsFiles{pki.server_certificate_file, pki.server_key_file};
+  options.limits.max_connections = 1;
+  // A counted connection may wait this long for a handshake; the refused one must not.
+  options.limits.request_timeout = 30s;
+  RunningServer server(options, router);
+
+  RawSocket held(server.port());
+  ASSERT_TRUE(test::eventually([&] { return server.server().open_connections() == 1; }));
+  const std::size_t descriptors = test::open_file_descriptors();
+  RawSocket refused(server.port(), 3s);
+  EXPECT_TRUE(refused.closed_by_peer());
+  EXPECT_EQ(refused.read_exactly(1), "");
+  EXPECT_EQ(test::open_file_descriptors(), descriptors + 1);
+  EXPECT_EQ(server.server().open_connections(), 1U);
+
+  // A real client offering a handshake gets none, rather than a 503 over TLS.
+  ClientOptions client_options;
+  client_options.use_system_trust_store = false;
+  client_options.extra_ca_file = pki.ca_certificate_file;
+  auto client = Client::create(client_options);
+  ASSERT_TRUE(client) << client.error().detail;
+  sdk::HttpRequest request;
+  request.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/hello";
+  request.timeout = 5s;
+  const auto response = (*client)->send(request);
+  ASSERT_FALSE(response) << response->status;
+  EXPECT_EQ(response.error().code, sdk::ErrorCode::upstream_unavailable);
+  EXPECT_EQ(server.server().open_connections(), 1U);
 }
 
 TEST(ServerLifecycleTest, StopBeforeRunReturnsPromptly) {

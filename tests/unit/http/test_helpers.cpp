@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <random>
+#include <filesystem>
+#include <iterator>
 #include <stdexcept>
 
 namespace lmsgw::http::test {
@@ -152,6 +153,11 @@ ServerOptions test_options() {
   options.limits.max_connections = 64;
   options.drain_timeout = std::chrono::milliseconds(3000);
   return options;
+}
+
+std::size_t open_file_descriptors() {
+  const std::filesystem::directory_iterator entries("/proc/self/fd");
+  return static_cast<std::size_t>(std::distance(begin(entries), end(entries)));
 }
 
 }  // namespace lmsgw::http::test

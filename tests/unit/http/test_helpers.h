@@ -72,6 +72,10 @@ class RunningServer {
 // Options for a loopback test server on a free port with small limits.
 ServerOptions test_options();
 
+// File descriptors this process has open. The server runs in the test process, so this shows
+// whether it still holds a socket the client already saw closed.
+std::size_t open_file_descriptors();
+
 using lmsgw::testing::eventually;
 using lmsgw::testing::TempDir;
 
