@@ -139,7 +139,7 @@ std::optional<Error> parse_server(const ConfigNode& root, Context& context, Serv
   out.public_url = public_url->text();
 
   if (auto e = take_int(*server, "threads", 0, 0, 256, options.threads)) return e;
-  if (auto e = take_int(*server, "worker_threads", 4, 1, 256, options.worker_threads)) return e;
+  if (auto e = take_int(*server, "worker_threads", 32, 1, 1024, options.worker_threads)) return e;
 
   const ConfigNode* tls = nullptr;
   if (auto e = take(section(*server, "tls", false), tls)) return e;
@@ -161,7 +161,8 @@ std::optional<Error> parse_server(const ConfigNode& root, Context& context, Serv
   if (limits != nullptr) {
     if (auto e =
             take(limits->check_keys({"max_header_bytes", "max_body_bytes", "request_timeout_ms",
-                                     "idle_timeout_ms", "max_connections"}))) {
+                                     "idle_timeout_ms", "max_connections",
+                                     "max_queued_worker_requests"}))) {
       return e;
     }
     http::ServerLimits& l = options.limits;
@@ -182,6 +183,10 @@ std::optional<Error> parse_server(const ConfigNode& root, Context& context, Serv
       return e;
     }
     if (auto e = take_int(*limits, "max_connections", 10'000, 1, 1'000'000, l.max_connections)) {
+      return e;
+    }
+    if (auto e = take_int(*limits, "max_queued_worker_requests", 2048, 1, 1'000'000,
+                          l.max_queued_worker_requests)) {
       return e;
     }
   }
@@ -236,7 +241,8 @@ std::optional<Error> parse_http_client(const ConfigNode& root, const Context& co
   if (auto e = take(section(root, "http_client", false), client)) return e;
   if (client == nullptr) return std::nullopt;
   if (auto e = take(client->check_keys(
-          {"ca_file", "use_system_trust_store", "timeout_ms", "max_response_bytes"}))) {
+          {"ca_file", "use_system_trust_store", "timeout_ms", "max_response_bytes",
+           "max_dns_lookups"}))) {
     return e;
   }
   if (auto e = take(optional_path(*client, "ca_file", context.base), out.extra_ca_file)) return e;
@@ -250,8 +256,11 @@ std::optional<Error> parse_http_client(const ConfigNode& root, const Context& co
   if (auto e = take_duration(*client, "timeout_ms", 10'000, 100, 600'000, out.default_timeout)) {
     return e;
   }
-  return take_int(*client, "max_response_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024,
-                  out.default_max_response_bytes);
+  if (auto e = take_int(*client, "max_response_bytes", 1024 * 1024, 1024, 64 * 1024 * 1024,
+                        out.default_max_response_bytes)) {
+    return e;
+  }
+  return take_int(*client, "max_dns_lookups", 8, 1, 256, out.max_dns_lookups);
 }
 
 std::optional<Error> parse_session(const ConfigNode& root, const Context& context,
