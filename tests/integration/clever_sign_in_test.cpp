@@ -102,11 +102,7 @@ TEST_F(CleverSignInTest, UnknownStateIsRefused) {
 
 TEST_F(CleverSignInTest, ReplayedCallbackIsRefusedEvenWithTheStolenCookie) {
   // Start a sign-in and stop at the callback, keeping its URL and the sealed state cookie.
-  sdk::HttpResponse to_clever =
-      browser_.get(env_.gateway_url() + "/login/clever?login_hint=" + std::string(kStudentId));
-  ASSERT_EQ(to_clever.status, 302);
-  sdk::HttpResponse back = browser_.get(location_of(to_clever, env_.gateway_url()));
-  const std::string callback = location_of(back, env_.clever_url());
+  const std::string callback = env_.callback_of_started_sign_in(browser_, "clever", kStudentId);
   const std::string state = callback.substr(callback.find("state=") + 6);
   const std::string cookie_name = "lmsgw_session_login_" + login_cookie_tag(state);
   const std::string cookie = browser_.cookie(cookie_name);
@@ -126,12 +122,7 @@ TEST_F(CleverSignInTest, ReplayedCallbackIsRefusedEvenWithTheStolenCookie) {
 
 TEST_F(CleverSignInTest, StateStartedInAnotherBrowserIsRefusedAndTheVictimIsUnharmed) {
   // The victim's browser starts a sign-in and is sent back with a code and state...
-  sdk::HttpResponse to_clever =
-      browser_.get(env_.gateway_url() + "/login/clever?login_hint=" + std::string(kStudentId));
-  ASSERT_EQ(to_clever.status, 302);
-  sdk::HttpResponse back = browser_.get(location_of(to_clever, env_.gateway_url()));
-  ASSERT_EQ(back.status, 302);
-  const std::string callback = location_of(back, env_.clever_url());
+  const std::string callback = env_.callback_of_started_sign_in(browser_, "clever", kStudentId);
   ASSERT_THAT(callback, HasSubstr("state="));
 
   // ...but another browser delivers it: it lacks the sealed state cookie.
@@ -147,10 +138,7 @@ TEST_F(CleverSignInTest, StateStartedInAnotherBrowserIsRefusedAndTheVictimIsUnha
 }
 
 TEST_F(CleverSignInTest, StateStartedForOneConnectionIsRefusedByAnother) {
-  sdk::HttpResponse to_clever =
-      browser_.get(env_.gateway_url() + "/login/clever?login_hint=" + std::string(kStudentId));
-  sdk::HttpResponse back = browser_.get(location_of(to_clever, env_.gateway_url()));
-  std::string callback = location_of(back, env_.clever_url());
+  std::string callback = env_.callback_of_started_sign_in(browser_, "clever", kStudentId);
   callback.replace(callback.find("/callback/clever?"), 17, "/callback/clever-portal?");
   sdk::HttpResponse page = browser_.get(callback);
   EXPECT_EQ(page.status, 400);

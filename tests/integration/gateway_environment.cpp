@@ -178,6 +178,17 @@ sdk::HttpResponse GatewayEnvironment::sign_in(TestBrowser& browser, std::string_
                         "?login_hint=" + std::string(user_id));
 }
 
+std::string GatewayEnvironment::callback_of_started_sign_in(TestBrowser& browser,
+                                                            std::string_view connection,
+                                                            std::string_view user_id) {
+  sdk::HttpResponse to_clever = browser.get(gateway_url() + "/login/" + std::string(connection) +
+                                            "?login_hint=" + std::string(user_id));
+  if (to_clever.status != 302) throw std::runtime_error("login did not redirect to Clever");
+  sdk::HttpResponse back = browser.get(location_of(to_clever, gateway_url()));
+  if (back.status != 302) throw std::runtime_error("Clever did not redirect back");
+  return location_of(back, clever_url());
+}
+
 sdk::HttpResponse GatewayEnvironment::auth_check(TestBrowser& browser) {
   return browser.get(gateway_url() + "/auth/check");
 }

@@ -47,6 +47,10 @@ class GatewayEnvironment {
   // /login/{connection} with login_hint, followed through the fake Clever and back.
   sdk::HttpResponse sign_in(TestBrowser& browser, std::string_view connection,
                             std::string_view user_id);
+  // Starts a sign-in and follows it through the fake Clever, stopping before the callback:
+  // returns the callback URL (with code and state) the browser was sent to.
+  std::string callback_of_started_sign_in(TestBrowser& browser, std::string_view connection,
+                                          std::string_view user_id);
   sdk::HttpResponse auth_check(TestBrowser& browser);
 
   // Rows in a table of the gateway's database, read through SQLite.
