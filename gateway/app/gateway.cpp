@@ -143,7 +143,8 @@ void Gateway::Parts::add_routes() {
                : http::Response::text(503, "store unavailable\n");
   });
   router.add({Method::get}, "/metrics", [this](const http::Request&) {
-    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics->render()};
+    return http::Response{
+        200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics->render(), nullptr, {}};
   });
   router.add({Method::get, Method::head}, "/auth/check",
              [this](const http::Request& r) { return forward_auth->check(r); });

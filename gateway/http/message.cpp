@@ -106,20 +106,20 @@ std::string_view Request::cookie(std::string_view name) const noexcept {
 }
 
 Response Response::text(int status, std::string body) {
-  return Response{status, "text/plain; charset=utf-8", {}, std::move(body)};
+  return Response{status, "text/plain; charset=utf-8", {}, std::move(body), nullptr, {}};
 }
 
 Response Response::html(int status, std::string body) {
-  return Response{status, "text/html; charset=utf-8", {}, std::move(body)};
+  return Response{status, "text/html; charset=utf-8", {}, std::move(body), nullptr, {}};
 }
 
 Response Response::json(int status, std::string body) {
   // RFC 8259: JSON is UTF-8 and application/json defines no charset parameter.
-  return Response{status, "application/json", {}, std::move(body)};
+  return Response{status, "application/json", {}, std::move(body), nullptr, {}};
 }
 
 Response Response::redirect(std::string location, int status) {
-  Response response{status, "text/plain; charset=utf-8", {}, "Redirecting.\n"};
+  Response response{status, "text/plain; charset=utf-8", {}, "Redirecting.\n", nullptr, {}};
   response.headers.emplace_back("Location", std::move(location));
   return response;
 }
@@ -178,6 +178,25 @@ std::string html_escape(std::string_view text) {
     }
   }
   return out;
+}
+
+std::optional<PreparedHeaders> PreparedHeaders::make(
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  static constexpr std::string_view kTokenSpecials = "!#$%&'*+-.^_`|~";
+  std::string text;
+  for (const auto& [name, value] : headers) {
+    if (name.empty()) return std::nullopt;
+    for (char c : name) {
+      const bool token = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                         (c >= '0' && c <= '9') || kTokenSpecials.find(c) != std::string_view::npos;
+      if (!token) return std::nullopt;
+    }
+    for (unsigned char c : value) {
+      if ((c < 0x20 && c != '\t') || c == 0x7F) return std::nullopt;
+    }
+    text.append(name).append(": ").append(value).append("\r\n");
+  }
+  return PreparedHeaders(std::move(text));
 }
 
 }  // namespace lmsgw::http

@@ -4,6 +4,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,11 +46,30 @@ struct Request {
   std::string_view cookie(std::string_view name) const noexcept;
 };
 
+// A block of header lines serialized once ("Name: value\r\n" each) and reused for many
+// responses, so a hot path answers without building headers per request.
+class PreparedHeaders {
+ public:
+  // nullopt when a name is not an HTTP token or a value holds a control character.
+  static std::optional<PreparedHeaders> make(
+      const std::vector<std::pair<std::string, std::string>>& headers);
+  const std::string& text() const noexcept { return text_; }
+
+ private:
+  explicit PreparedHeaders(std::string text) : text_(std::move(text)) {}
+  std::string text_;
+};
+
 struct Response {
   int status = 200;
   std::string content_type;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Written after `headers`, verbatim. Not owned: the handler guarantees it outlives the write
+  // of this response (e.g. it belongs to an object the server keeps alive, see `keep_alive`).
+  const PreparedHeaders* prepared = nullptr;
+  // Kept until the response has been written; lets `prepared` point into shared state.
+  std::shared_ptr<const void> keep_alive;
 
   static Response text(int status, std::string body);
   static Response html(int status, std::string body);

@@ -98,7 +98,7 @@ class ServerTest : public ::testing::Test {
       return Response::text(200, "x").with_header("X-Split", "a\r\nSet-Cookie: evil=1");
     });
     router_.add({Method::get}, "/no-content", [](const Request&) {
-      return Response{204, "", {}, "ignored"};
+      return Response{204, "", {}, "ignored", nullptr, {}};
     });
   }
 
