@@ -30,9 +30,22 @@ std::string random_token(std::size_t count) {
 }
 
 Digest sha256(std::string_view data) noexcept {
+  // Fetched once and a context per thread, reused: EVP_Digest would allocate a context and
+  // look the algorithm up again on every call, and session cookies are hashed per request.
+  static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct ContextDeleter {
+    void operator()(EVP_MD_CTX* context) const noexcept { EVP_MD_CTX_free(context); }
+  };
+  thread_local const std::unique_ptr<EVP_MD_CTX, ContextDeleter> context(EVP_MD_CTX_new());
   Digest out{};
   unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &length, EVP_sha256(), nullptr);
+  if (algorithm == nullptr || !context ||
+      EVP_DigestInit_ex2(context.get(), algorithm, nullptr) != 1 ||
+      EVP_DigestUpdate(context.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(context.get(), out.data(), &length) != 1) {
+    std::fputs("fatal: SHA-256 failed\n", stderr);
+    std::abort();
+  }
   return out;
 }
 
