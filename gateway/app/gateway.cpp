@@ -22,6 +22,7 @@
 #include "session/forward_auth.h"
 #include "session/login_state.h"
 #include "session/return_urls.h"
+#include "session/revocation.h"
 #include "session/session_cache.h"
 #include "session/session_service.h"
 #include "signin/connection.h"
@@ -57,8 +58,10 @@ struct Gateway::Parts {
   std::unique_ptr<http::Client> http_client;
   std::unique_ptr<store::AccountStore> store;
   std::optional<identity::Minimizer> minimizer;
+  session::RevocationEpochs revocation_epochs;
   session::SessionCache session_cache;
   std::unique_ptr<session::SessionService> sessions;
+  std::unique_ptr<session::RevocationService> revocations;
   std::optional<session::LoginStateSealer> login_states;
   session::UsedLoginStates used_login_states{kUsedLoginStatesCapacity};
   std::unique_ptr<session::ReturnUrlPolicy> return_urls;
@@ -168,9 +171,16 @@ void Gateway::Parts::run_housekeeping() {
     if (ready != store_ready.exchange(ready)) {
       spdlog::warn("store is {}", ready ? "reachable again" : "unreachable: /readyz answers 503");
     }
+    // Revocations other processes recorded (lmsgwctl, other replicas) apply within a probe.
+    if (ready) {
+      if (auto applied = revocations->catch_up(); !applied) {
+        spdlog::warn("housekeeping: reading revocations failed: {}",
+                     redactor->redact_detail(applied.error().detail));
+      }
+    }
     if (ready && probe % kProbesPerPurge == 0) {
       const auto now = clock.now();
-      session_cache.purge_expired(now);
+      session_cache.purge(now);
       if (auto purged = store->delete_expired_sessions(now); !purged) {
         spdlog::warn("housekeeping: deleting expired sessions failed: {}",
                      redactor->redact_detail(purged.error().detail));
@@ -264,8 +274,13 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
     }
   }
 
-  p.sessions = std::make_unique<session::SessionService>(*p.store, p.session_cache, p.clock,
-                                                         cfg.session.lifetime);
+  p.sessions = std::make_unique<session::SessionService>(
+      *p.store, p.session_cache, p.revocation_epochs, p.clock, cfg.session.lifetime);
+  p.revocations =
+      std::make_unique<session::RevocationService>(*p.store, p.revocation_epochs, p.clock);
+  if (auto applied = p.revocations->catch_up(); !applied) {
+    return StartupError{kExitRuntimeFailure, applied.error().detail};
+  }
   auto loaded = p.sessions->load_from_store();
   if (!loaded) return StartupError{kExitRuntimeFailure, loaded.error().detail};
   p.return_urls = std::make_unique<session::ReturnUrlPolicy>(cfg.session.return_url_prefixes,

@@ -458,6 +458,16 @@ class Connection final : public ConnectionBase,
     for (const auto& [name, value] : response.headers) {
       if (!is_framing_header(name)) response_.insert(name, value);
     }
+    if (response.prepared != nullptr) {
+      // Validated when prepared: "Name: value\r\n" lines.
+      std::string_view text = response.prepared->text();
+      while (!text.empty()) {
+        const std::size_t colon = text.find(": ");
+        const std::size_t end = text.find("\r\n");
+        response_.insert(text.substr(0, colon), text.substr(colon + 2, end - colon - 2));
+        text.remove_prefix(end + 2);
+      }
+    }
     response_.keep_alive(keep_alive_ && !stopping());
     if (response.status == 204 || response.status == 304) {
       // No body and no Content-Length for these statuses (RFC 9110 8.6).

@@ -14,10 +14,12 @@ class ForwardAuth {
  public:
   ForwardAuth(const SessionService& sessions, std::string cookie_name, const sdk::Clock& clock);
 
-  // Runs on the I/O thread: memory only, no blocking.
+  // Runs on the I/O thread: memory only, no lock, no allocation. The answer points at the
+  // session's prepared headers and keeps the session alive until it is written.
   http::Response check(const http::Request& request) const;
 
  private:
+  http::PreparedHeaders unauthorized_headers_;
   const SessionService& sessions_;
   std::string cookie_name_;
   const sdk::Clock& clock_;

@@ -1,25 +1,33 @@
 // The in-memory view of live sessions that /auth/check answers from: no database round trip
-// on the hot path. The store stays the source of truth; the cache is loaded from it at start
-// and written through on every sign-in and logout.
+// and no lock on the hot path. The store stays the source of truth; the cache is loaded from
+// it at start and written through on every sign-in and logout.
+//
+// Reads are lock-free: the sessions are split over shards, each an immutable hash table that
+// writers replace copy-on-write, and readers follow under an epoch guard (common/epoch.h).
+// Writes (sign-in, logout, purge) copy one shard, which is cheap at sign-in rates.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <cstring>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "common/crypto.h"
+#include "common/epoch.h"
+#include "http/message.h"
 #include "identity/minimal_account.h"
+#include "session/revocation.h"
 
 namespace lmsgw::session {
 
-using TimePoint = std::chrono::system_clock::time_point;
-
-// What the platform may learn about a signed-in person (PRIVACY.md E), and nothing else.
+// What the platform may learn about a signed-in person (PRIVACY.md E), and nothing else,
+// with the forward-auth headers serialized once per session.
 struct SessionView {
   std::string account_id;
   identity::AccountRole role = identity::AccountRole::student;
@@ -27,36 +35,61 @@ struct SessionView {
   std::string display_name;
   // Students: the first day they count as 13 or older (never, when the age is unknown).
   std::optional<sdk::CivilDate> thirteen_plus_from;
+  TimePoint created_at{};
   TimePoint expires_at{};
+  RevocationCellPtr account_revocation;
+  RevocationCellPtr district_revocation;  // null without a district
+  // X-Account-Id ... X-Display-Name and Cache-Control, for each age band.
+  std::optional<http::PreparedHeaders> under13_headers;
+  std::optional<http::PreparedHeaders> thirteen_plus_headers;
+
+  // Not expired and not revoked at `now`.
+  bool live_at(TimePoint now) const noexcept;
+  const http::PreparedHeaders& headers_for(identity::AgeBand band) const noexcept;
 };
 
 // Under 13 unless the role is adult or the date has come (PRIVACY.md A: unknown age counts
 // as under 13 everywhere it matters).
 identity::AgeBand age_band(const SessionView& view, sdk::CivilDate today) noexcept;
 
+// Fills the prepared headers of `view` from its fields. Fails only for a value no header can
+// carry (the minimizer never produces one).
+sdk::Result<void> prepare_headers(SessionView& view);
+
 class SessionCache {
  public:
   using ViewPtr = std::shared_ptr<const SessionView>;
 
-  void put(const crypto::Digest& id_hash, SessionView view);
-  // The live session with this hash, or nullptr when unknown or expired at `now`.
+  SessionCache();
+  ~SessionCache();
+  SessionCache(const SessionCache&) = delete;
+  SessionCache& operator=(const SessionCache&) = delete;
+
+  void put(const crypto::Digest& id_hash, ViewPtr view);
+  // The live session with this hash, or nullptr when unknown, expired or revoked. Lock-free.
   ViewPtr find(const crypto::Digest& id_hash, TimePoint now) const;
   bool erase(const crypto::Digest& id_hash);
-  std::size_t purge_expired(TimePoint now);
-  std::size_t size() const;
+  // Drops expired and revoked sessions; returns how many.
+  std::size_t purge(TimePoint now);
+  std::size_t size() const noexcept { return size_.load(std::memory_order_relaxed); }
 
  private:
-  // Session ids are random, so any 8 bytes of their SHA-256 are a uniform hash.
-  struct DigestHash {
-    std::size_t operator()(const crypto::Digest& digest) const noexcept {
-      std::size_t value = 0;
-      std::memcpy(&value, digest.data(), sizeof value);
-      return value;
-    }
+  struct Table;
+  struct alignas(64) Shard {
+    std::atomic<const Table*> table{nullptr};
+    std::mutex writer;
   };
+  static constexpr std::size_t kShards = 256;
 
-  mutable std::shared_mutex mutex_;
-  std::unordered_map<crypto::Digest, ViewPtr, DigestHash> sessions_;
+  Shard& shard_of(const crypto::Digest& id_hash) const noexcept;
+  // Replaces the shard's table with `edit` applied to a copy of its entries; returns the change
+  // in size.
+  using Entries = std::vector<std::pair<crypto::Digest, ViewPtr>>;
+  std::ptrdiff_t rewrite(Shard& shard, const std::function<void(Entries&)>& edit);
+
+  mutable epoch::Domain epochs_;
+  std::unique_ptr<Shard[]> shards_;
+  std::atomic<std::size_t> size_{0};
 };
 
 }  // namespace lmsgw::session

@@ -10,8 +10,9 @@ constexpr std::size_t kSessionIdLength = 43;
 }  // namespace
 
 SessionService::SessionService(store::AccountStore& store, SessionCache& cache,
-                               const sdk::Clock& clock, std::chrono::seconds lifetime)
-    : store_(store), cache_(cache), clock_(clock), lifetime_(lifetime) {}
+                               RevocationEpochs& revocations, const sdk::Clock& clock,
+                               std::chrono::seconds lifetime)
+    : store_(store), cache_(cache), revocations_(revocations), clock_(clock), lifetime_(lifetime) {}
 
 bool SessionService::well_formed(std::string_view session_id) noexcept {
   if (session_id.size() != kSessionIdLength) return false;
@@ -23,22 +24,32 @@ bool SessionService::well_formed(std::string_view session_id) noexcept {
   return true;
 }
 
-SessionView SessionService::view_of(const store::StoredAccount& account, TimePoint expires_at) {
-  SessionView view;
-  view.account_id = account.id;
-  view.role = account.account.role;
-  view.district_id = account.account.district_id;
-  view.display_name = account.account.display_name;
-  view.thirteen_plus_from = identity::thirteen_plus_from(account.account.age);
-  view.expires_at = expires_at;
-  return view;
+sdk::Result<SessionCache::ViewPtr> SessionService::view_of(const store::StoredAccount& account,
+                                                           TimePoint created_at,
+                                                           TimePoint expires_at) {
+  auto view = std::make_shared<SessionView>();
+  view->account_id = account.id;
+  view->role = account.account.role;
+  view->district_id = account.account.district_id;
+  view->display_name = account.account.display_name;
+  view->thirteen_plus_from = identity::thirteen_plus_from(account.account.age);
+  view->created_at = created_at;
+  view->expires_at = expires_at;
+  view->account_revocation = revocations_.account(account.id);
+  if (account.account.district_id) {
+    view->district_revocation = revocations_.district(*account.account.district_id);
+  }
+  if (auto prepared = prepare_headers(*view); !prepared) return prepared.error();
+  return SessionCache::ViewPtr(std::move(view));
 }
 
 sdk::Result<std::size_t> SessionService::load_from_store() {
   auto live = store_.live_sessions(clock_.now());
   if (!live) return live.error();
   for (const store::LiveSession& entry : *live) {
-    cache_.put(entry.session.id_hash, view_of(entry.account, entry.session.expires_at));
+    auto view = view_of(entry.account, entry.session.created_at, entry.session.expires_at);
+    if (!view) return view.error();
+    cache_.put(entry.session.id_hash, std::move(*view));
   }
   return live->size();
 }
@@ -48,10 +59,12 @@ sdk::Result<NewSession> SessionService::start(const store::StoredAccount& accoun
   NewSession session{crypto::random_token(kSessionIdBytes),
                      std::chrono::time_point_cast<std::chrono::seconds>(now + lifetime_)};
   const crypto::Digest id_hash = crypto::sha256(session.id);
+  auto view = view_of(account, now, session.expires_at);
+  if (!view) return view.error();
   auto stored =
       store_.insert_session(store::SessionRecord{id_hash, account.id, now, session.expires_at});
   if (!stored) return stored.error();
-  cache_.put(id_hash, view_of(account, session.expires_at));
+  cache_.put(id_hash, std::move(*view));
   return session;
 }
 

@@ -10,6 +10,7 @@
 
 #include "lmsgw/sdk/context.h"
 #include "lmsgw/sdk/result.h"
+#include "session/revocation.h"
 #include "session/session_cache.h"
 #include "store/account_store.h"
 
@@ -22,8 +23,8 @@ struct NewSession {
 
 class SessionService {
  public:
-  SessionService(store::AccountStore& store, SessionCache& cache, const sdk::Clock& clock,
-                 std::chrono::seconds lifetime);
+  SessionService(store::AccountStore& store, SessionCache& cache, RevocationEpochs& revocations,
+                 const sdk::Clock& clock, std::chrono::seconds lifetime);
 
   // Fills the cache with the store's live sessions; returns how many.
   sdk::Result<std::size_t> load_from_store();
@@ -41,11 +42,15 @@ class SessionService {
   // A well-formed id is 43 base64url characters (32 random bytes); anything else is refused
   // before it is hashed.
   static bool well_formed(std::string_view session_id) noexcept;
-  static SessionView view_of(const store::StoredAccount& account, TimePoint expires_at);
+  // The cached form of a session: its account's minimal fields, its revocation cells and its
+  // forward-auth headers, prepared once.
+  sdk::Result<SessionCache::ViewPtr> view_of(const store::StoredAccount& account,
+                                             TimePoint created_at, TimePoint expires_at);
 
  private:
   store::AccountStore& store_;
   SessionCache& cache_;
+  RevocationEpochs& revocations_;
   const sdk::Clock& clock_;
   std::chrono::seconds lifetime_;
 };

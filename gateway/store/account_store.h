@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,19 @@ struct LiveSession {
   StoredAccount account;
 };
 
+enum class RevocationScope : std::uint8_t { account = 1, district = 2 };
+
+// Every session and token of the account or district issued at or before `revoked_through`
+// is refused. `id` orders records, so processes can catch up on what others recorded.
+struct RevocationRecord {
+  std::int64_t id = 0;
+  RevocationScope scope = RevocationScope::account;
+  std::string subject_id;
+  TimePoint revoked_through{};
+
+  friend bool operator==(const RevocationRecord&, const RevocationRecord&) = default;
+};
+
 // Implementations are safe to call from several threads. Times are kept to the whole second;
 // what a write returns equals what a later read returns.
 class AccountStore {
@@ -67,6 +81,14 @@ class AccountStore {
   // Sessions not expired at `now`, with their accounts: what the in-memory cache loads.
   virtual sdk::Result<std::vector<LiveSession>> live_sessions(TimePoint now) = 0;
   virtual sdk::Result<std::size_t> delete_expired_sessions(TimePoint now) = 0;
+
+  // In one transaction: records the revocation and deletes every session it covers.
+  virtual sdk::Result<RevocationRecord> record_revocation(RevocationScope scope,
+                                                          std::string_view subject_id,
+                                                          TimePoint revoked_through) = 0;
+  // Revocations recorded after `after_id`, oldest first, at most `limit`.
+  virtual sdk::Result<std::vector<RevocationRecord>> revocations_after(std::int64_t after_id,
+                                                                       std::size_t limit) = 0;
 
   virtual sdk::Result<int> schema_version() = 0;
 

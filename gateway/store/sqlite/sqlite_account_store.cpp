@@ -39,6 +39,11 @@ TimePoint from_unix(std::int64_t seconds) noexcept {
   return TimePoint(std::chrono::seconds(seconds));
 }
 
+TimePoint from_micros(std::int64_t micros) noexcept {
+  return TimePoint(
+      std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(micros)));
+}
+
 std::string date_to_text(sdk::CivilDate date) {
   std::array<char, 48> buffer{};
   std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02u", date.year, date.month, date.day);
@@ -239,6 +244,15 @@ CREATE TABLE sessions (
 ) STRICT;
 CREATE INDEX sessions_by_expiry ON sessions (expires_at);
 CREATE INDEX sessions_by_account ON sessions (account_id);
+)sql"},
+    Migration{2, R"sql(
+CREATE TABLE revocations (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope           TEXT NOT NULL CHECK (scope IN ('account', 'district')),
+  subject_id      TEXT NOT NULL,
+  -- Unix microseconds: sessions created in the same second as a revocation stay apart.
+  revoked_through INTEGER NOT NULL
+) STRICT;
 )sql"},
 };
 
@@ -498,6 +512,61 @@ class SqliteAccountStore final : public AccountStore {
   sdk::Result<int> schema_version() override {
     const std::lock_guard lock(mutex_);
     return read_schema_version(db_.get());
+  }
+
+  sdk::Result<RevocationRecord> record_revocation(RevocationScope scope,
+                                                  std::string_view subject_id,
+                                                  TimePoint revoked_through) override {
+    const std::lock_guard lock(mutex_);
+    auto transaction = Transaction::begin(db_.get());
+    if (!transaction) return transaction.error();
+    const std::string_view scope_name = scope == RevocationScope::account ? "account" : "district";
+    auto insert = Statement::prepare(
+        db_.get(),
+        "INSERT INTO revocations (scope, subject_id, revoked_through) VALUES (?1, ?2, ?3)",
+        "record revocation");
+    if (!insert) return insert.error();
+    const std::int64_t micros =
+        std::chrono::floor<std::chrono::microseconds>(revoked_through.time_since_epoch()).count();
+    if (auto done = insert->bind(1, scope_name).bind(2, subject_id).bind(3, micros).run(); !done) {
+      return done.error();
+    }
+    RevocationRecord record{sqlite3_last_insert_rowid(db_.get()), scope, std::string(subject_id),
+                            from_micros(micros)};
+    auto remove = Statement::prepare(
+        db_.get(),
+        scope == RevocationScope::account
+            ? "DELETE FROM sessions WHERE account_id = ?1"
+            : "DELETE FROM sessions WHERE account_id IN (SELECT id FROM accounts WHERE "
+              "district_id = ?1)",
+        "record revocation: delete sessions");
+    if (!remove) return remove.error();
+    if (auto done = remove->bind(1, subject_id).run(); !done) return done.error();
+    if (auto committed = transaction->commit(); !committed) return committed.error();
+    return record;
+  }
+
+  sdk::Result<std::vector<RevocationRecord>> revocations_after(std::int64_t after_id,
+                                                               std::size_t limit) override {
+    const std::lock_guard lock(mutex_);
+    auto stmt = Statement::prepare(
+        db_.get(),
+        "SELECT id, scope, subject_id, revoked_through FROM revocations WHERE id > ?1 "
+        "ORDER BY id LIMIT ?2",
+        "read revocations");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<RevocationRecord> records;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      records.push_back(RevocationRecord{
+          stmt->int64(0),
+          stmt->text(1) == "account" ? RevocationScope::account : RevocationScope::district,
+          stmt->text(2), from_micros(stmt->int64(3))});
+    }
+    return records;
   }
 
   sdk::Result<void> checkpoint() override {

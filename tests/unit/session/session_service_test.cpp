@@ -7,6 +7,7 @@
 #include "common/time.h"
 #include "lmsgw/sdk/testing/mocks.h"
 #include "session/forward_auth.h"
+#include "session/revocation.h"
 #include "store/sqlite/sqlite_account_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -47,19 +48,44 @@ class SessionServiceTest : public ::testing::Test {
   sdk::testing::FixedClock clock_;
   std::unique_ptr<store::AccountStore> store_;
   std::optional<identity::Minimizer> minimizer_;
+  RevocationEpochs epochs_;
   SessionCache cache_;
   int subjects_ = 0;
 };
 
+// A header of the response, wherever the handler put it (its list or the prepared block).
 std::string header(const http::Response& response, std::string_view name) {
   for (const auto& [key, value] : response.headers) {
     if (key == name) return value;
   }
+  if (response.prepared != nullptr) {
+    const std::string& text = response.prepared->text();
+    const std::string prefix = std::string(name) + ": ";
+    for (std::size_t at = 0; at < text.size();) {
+      const std::size_t end = text.find("\r\n", at);
+      if (text.compare(at, prefix.size(), prefix) == 0) {
+        return text.substr(at + prefix.size(), end - at - prefix.size());
+      }
+      at = end + 2;
+    }
+  }
   return "<absent>";
 }
 
+int header_count(const http::Response& response) {
+  int count = static_cast<int>(response.headers.size());
+  if (response.prepared != nullptr) {
+    const std::string& text = response.prepared->text();
+    for (std::size_t at = text.find("\r\n"); at != std::string::npos;
+         at = text.find("\r\n", at + 2)) {
+      ++count;
+    }
+  }
+  return count;
+}
+
 TEST_F(SessionServiceTest, StartedSessionIsFoundAndStoredOnlyAsAHash) {
-  SessionService sessions(*store_, cache_, clock_, 3600s);
+  SessionService sessions(*store_, cache_, epochs_, clock_, 3600s);
   auto started = sessions.start(account(sdk::Role::student, sdk::CivilDate{2015, 3, 4}));
   ASSERT_TRUE(started.ok());
   EXPECT_EQ(started->id.size(), 43u);
@@ -67,13 +93,13 @@ TEST_F(SessionServiceTest, StartedSessionIsFoundAndStoredOnlyAsAHash) {
   EXPECT_EQ(sessions.find(started->id)->display_name, "Ana");
   // The store knows the session by hash: a fresh cache loads it, the raw id is nowhere.
   SessionCache fresh;
-  SessionService reloaded(*store_, fresh, clock_, 3600s);
+  SessionService reloaded(*store_, fresh, epochs_, clock_, 3600s);
   EXPECT_EQ(*reloaded.load_from_store(), 1u);
   EXPECT_NE(reloaded.find(started->id), nullptr);
 }
 
 TEST_F(SessionServiceTest, ExpiredEndedAndMalformedSessionsAreNotFound) {
-  SessionService sessions(*store_, cache_, clock_, 3600s);
+  SessionService sessions(*store_, cache_, epochs_, clock_, 3600s);
   auto started = sessions.start(account(sdk::Role::teacher, std::nullopt));
   clock_.advance(3601s);
   EXPECT_EQ(sessions.find(started->id), nullptr);
@@ -86,7 +112,7 @@ TEST_F(SessionServiceTest, ExpiredEndedAndMalformedSessionsAreNotFound) {
 }
 
 TEST_F(SessionServiceTest, ForwardAuthAnswersWithThePlatformHeadersOnly) {
-  SessionService sessions(*store_, cache_, clock_, 3600s);
+  SessionService sessions(*store_, cache_, epochs_, clock_, 3600s);
   const store::StoredAccount student = account(sdk::Role::student, sdk::CivilDate{2015, 3, 4});
   auto started = sessions.start(student);
   ForwardAuth auth(sessions, "lmsgw_session", clock_);
@@ -98,7 +124,9 @@ TEST_F(SessionServiceTest, ForwardAuthAnswersWithThePlatformHeadersOnly) {
   EXPECT_EQ(header(ok, "X-District-Id"), "springfield");
   EXPECT_EQ(header(ok, "X-Age-Band"), "under13");
   EXPECT_EQ(header(ok, "X-Display-Name"), "Ana");
-  EXPECT_EQ(ok.headers.size(), 6u);  // the five identity headers and Cache-Control
+  EXPECT_EQ(header_count(ok), 6);  // the five identity headers and Cache-Control
+  EXPECT_TRUE(ok.body.empty());
+  EXPECT_TRUE(ok.content_type.empty());
 
   EXPECT_EQ(check(auth, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").status, 401);
   http::Request no_cookie;
@@ -106,7 +134,7 @@ TEST_F(SessionServiceTest, ForwardAuthAnswersWithThePlatformHeadersOnly) {
 }
 
 TEST_F(SessionServiceTest, AgeBandErrsOnTheYoungSideUntilTheAgeIsRecomputed) {
-  SessionService sessions(*store_, cache_, clock_, 3600s * 24 * 365 * 5);
+  SessionService sessions(*store_, cache_, epochs_, clock_, 3600s * 24 * 365 * 5);
   // 14 November 2023: born 15 November 2010, so 12 today and 13 tomorrow. Only the age (12,
   // computed today) is kept, so the session keeps saying under13 until the lower bound of
   // the age reaches 13, a year on; a new sign-in recomputes the age from the birthdate.
@@ -122,10 +150,52 @@ TEST_F(SessionServiceTest, AgeBandErrsOnTheYoungSideUntilTheAgeIsRecomputed) {
 }
 
 TEST_F(SessionServiceTest, UnknownAgeCountsAsUnderThirteen) {
-  SessionService sessions(*store_, cache_, clock_, 3600s);
+  SessionService sessions(*store_, cache_, epochs_, clock_, 3600s);
   auto started = sessions.start(account(sdk::Role::student, std::nullopt));
   ForwardAuth auth(sessions, "lmsgw_session", clock_);
   EXPECT_EQ(header(check(auth, started->id), "X-Age-Band"), "under13");
+}
+
+TEST_F(SessionServiceTest, RevokingAnAccountOrADistrictRefusesItsSessionsAtOnce) {
+  SessionService sessions(*store_, cache_, epochs_, clock_, 3600s);
+  RevocationService revocations(*store_, epochs_, clock_);
+  const store::StoredAccount first = account(sdk::Role::student, std::nullopt);
+  const store::StoredAccount second = account(sdk::Role::teacher, std::nullopt);
+  auto a = sessions.start(first);
+  auto b = sessions.start(second);
+  clock_.advance(1s);
+
+  ASSERT_TRUE(revocations.revoke(store::RevocationScope::account, first.id).ok());
+  EXPECT_EQ(sessions.find(a->id), nullptr);
+  EXPECT_NE(sessions.find(b->id), nullptr);
+
+  ASSERT_TRUE(revocations.revoke(store::RevocationScope::district, "springfield").ok());
+  EXPECT_EQ(sessions.find(b->id), nullptr);
+  // The store deleted what the revocations cover; the cache drops them at its next purge.
+  EXPECT_EQ(store_->live_sessions(clock_.now())->size(), 0u);
+  EXPECT_EQ(cache_.purge(clock_.now()), 2u);
+  EXPECT_EQ(cache_.size(), 0u);
+
+  // A session started after the revocation is not covered by it.
+  clock_.advance(1s);
+  auto fresh = sessions.start(second);
+  EXPECT_NE(sessions.find(fresh->id), nullptr);
+}
+
+TEST_F(SessionServiceTest, ARevocationRecordedByAnotherProcessAppliesOnCatchUp) {
+  SessionService sessions(*store_, cache_, epochs_, clock_, 3600s);
+  RevocationService here(*store_, epochs_, clock_);
+  auto started = sessions.start(account(sdk::Role::student, std::nullopt));
+  clock_.advance(1s);
+
+  // Another process (lmsgwctl, a replica) shares the database but not our memory.
+  RevocationEpochs elsewhere_epochs;
+  RevocationService elsewhere(*store_, elsewhere_epochs, clock_);
+  ASSERT_TRUE(elsewhere.revoke(store::RevocationScope::district, "springfield").ok());
+  EXPECT_NE(sessions.find(started->id), nullptr) << "not applied here yet";
+  EXPECT_EQ(*here.catch_up(), 1u);
+  EXPECT_EQ(sessions.find(started->id), nullptr);
+  EXPECT_EQ(*here.catch_up(), 0u);
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ class SignInServiceTest : public ::testing::Test {
       : clock_(time::from_unix_seconds(1'700'000'000)),
         store_(std::move(*store::open_sqlite_store({.path = (dir_.path() / "db").string()}))),
         minimizer_(std::move(*identity::Minimizer::create(sdk::Secret(std::string(40, 'p'))))),
-        sessions_(*store_, cache_, clock_, 8h),
+        sessions_(*store_, cache_, epochs_, clock_, 8h),
         sealer_(std::string(32, 'k')),
         return_urls_({"https://app.example.org/"}, std::string(kReturnUrl)),
         metrics_({"unmatched"}) {
@@ -133,6 +133,7 @@ class SignInServiceTest : public ::testing::Test {
   sdk::testing::FixedClock clock_;
   std::unique_ptr<store::AccountStore> store_;
   identity::Minimizer minimizer_;
+  session::RevocationEpochs epochs_;
   session::SessionCache cache_;
   session::SessionService sessions_;
   session::LoginStateSealer sealer_;

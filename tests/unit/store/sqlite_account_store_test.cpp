@@ -587,3 +587,56 @@ TEST_F(SqliteStoreTest, CanaryIdentityLeavesNoTraceInTheDatabaseFiles) {
 
 }  // namespace
 }  // namespace lmsgw::store
+
+namespace lmsgw::store {
+namespace {
+
+class SqliteRevocationTest : public ::testing::Test {
+ protected:
+  lmsgw::testing::TempDir dir_;
+};
+
+TEST_F(SqliteRevocationTest, RecordingARevocationDeletesTheSessionsItCoversInOneTransaction) {
+  auto store = std::move(*open_sqlite_store({.path = (dir_.path() / "db").string()}));
+  const TimePoint now{std::chrono::seconds(1'725'350'400)};
+  ASSERT_TRUE(store->ensure_district("d1", now).ok());
+  ASSERT_TRUE(store->ensure_district("d2", now).ok());
+  auto in_d1 = [&](std::string_view subject, std::string district) {
+    identity::Minimized minimized;
+    minimized.key.subject_hash = crypto::sha256(subject);
+    minimized.account.role = identity::AccountRole::teacher;
+    minimized.account.district_id = std::move(district);
+    minimized.account.display_name = "T";
+    return *store->upsert_from_sign_in(minimized, "clever", now);
+  };
+  const StoredAccount a = in_d1("a", "d1");
+  const StoredAccount b = in_d1("b", "d1");
+  const StoredAccount c = in_d1("c", "d2");
+  for (const StoredAccount* account : {&a, &b, &c}) {
+    ASSERT_TRUE(store
+                    ->insert_session({crypto::sha256(account->id), account->id, now,
+                                      now + std::chrono::hours(1)})
+                    .ok());
+  }
+
+  auto first = store->record_revocation(RevocationScope::account, a.id, now);
+  ASSERT_TRUE(first.ok()) << first.error().detail;
+  EXPECT_EQ(store->live_sessions(now)->size(), 2u);
+  auto second =
+      store->record_revocation(RevocationScope::district, "d1", now + std::chrono::microseconds(1));
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(store->live_sessions(now)->size(), 1u);
+  EXPECT_EQ(store->live_sessions(now)->front().account.id, c.id);
+
+  auto all = store->revocations_after(0, 10);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0], *first);
+  EXPECT_EQ((*all)[1].scope, RevocationScope::district);
+  EXPECT_EQ((*all)[1].revoked_through, now + std::chrono::microseconds(1));
+  EXPECT_EQ(store->revocations_after(first->id, 10)->size(), 1u);
+  EXPECT_EQ(store->revocations_after(second->id, 10)->size(), 0u);
+  EXPECT_EQ(store->revocations_after(0, 1)->size(), 1u);
+}
+
+}  // namespace
+}  // namespace lmsgw::store
