@@ -32,10 +32,11 @@
 namespace lmsgw::app {
 namespace {
 
-// How often the database is probed for /readyz, and how many probes between purges of
-// expired sessions (which also checkpoint the write-ahead log).
-constexpr auto kProbeInterval = std::chrono::seconds(5);
-constexpr int kProbesPerPurge = 12;
+// How often the database is probed for /readyz and for revocations other processes recorded
+// (so a revocation reaches every replica within a second), and how many probes between purges
+// of expired sessions (which also checkpoint the write-ahead log).
+constexpr auto kProbeInterval = std::chrono::seconds(1);
+constexpr int kProbesPerPurge = 60;
 // Remembered used sign-in states; past this, the oldest are forgotten first (they are close
 // to expiry, and the provider's single-use codes still stop a replay).
 constexpr std::size_t kUsedLoginStatesCapacity = 100'000;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -23,7 +24,10 @@ constexpr std::string_view kUsage =
     "commands:\n"
     "  check     validate the configuration, secrets, plugins and each connection's config\n"
     "  plugins   list loaded plugins and refused ones with the reason\n"
-    "  migrate   apply pending database migrations\n";
+    "  migrate   apply pending database migrations\n"
+    "  revoke account ID | revoke district ID\n"
+    "            refuse every session and token of the account or district; running\n"
+    "            gateways apply it within a second\n";
 
 int list_plugins(const lmsgw::config::GatewayConfig& config) {
   const auto host = lmsgw::plugins::PluginHost::load(config.plugins);
@@ -59,6 +63,33 @@ int migrate(const lmsgw::config::GatewayConfig& config) {
   return lmsgw::app::kExitOk;
 }
 
+int revoke(const lmsgw::config::GatewayConfig& config, const std::vector<std::string>& args) {
+  using lmsgw::store::RevocationScope;
+  if (args.size() != 2 || (args[0] != "account" && args[0] != "district") || args[1].empty()) {
+    std::cerr << kUsage;
+    return lmsgw::app::kExitConfigInvalid;
+  }
+  if (args[0] == "district" && !config.districts.contains(args[1])) {
+    std::cerr << "lmsgwctl: no district '" << args[1] << "' in the configuration\n";
+    return lmsgw::app::kExitConfigInvalid;
+  }
+  auto store =
+      lmsgw::store::open_sqlite_store({.path = config.store.sqlite_path, .migrate = false});
+  if (!store) {
+    std::cerr << "lmsgwctl: " << store.error().detail << "\n";
+    return lmsgw::app::kExitRuntimeFailure;
+  }
+  const RevocationScope scope =
+      args[0] == "account" ? RevocationScope::account : RevocationScope::district;
+  auto recorded = (*store)->record_revocation(scope, args[1], std::chrono::system_clock::now());
+  if (!recorded) {
+    std::cerr << "lmsgwctl: " << recorded.error().detail << "\n";
+    return lmsgw::app::kExitRuntimeFailure;
+  }
+  std::cout << args[0] << " " << args[1] << " revoked (record " << recorded->id << ")\n";
+  return lmsgw::app::kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,11 +97,14 @@ int main(int argc, char** argv) {
   ::umask(077);
   std::string config_path;
   std::string command;
+  std::vector<std::string> command_args;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
       config_path = argv[++i];
     } else if (command.empty() && argv[i][0] != '-') {
       command = argv[i];
+    } else if (!command.empty() && argv[i][0] != '-') {
+      command_args.emplace_back(argv[i]);
     } else {
       std::cerr << kUsage;
       return lmsgw::app::kExitConfigInvalid;
@@ -87,6 +121,11 @@ int main(int argc, char** argv) {
   }
   spdlog::set_pattern("lmsgwctl: %l: %v");
 
+  if (command == "revoke") return revoke(*config, command_args);
+  if (!command_args.empty()) {
+    std::cerr << kUsage;
+    return lmsgw::app::kExitConfigInvalid;
+  }
   if (command == "plugins") return list_plugins(*config);
   if (command == "migrate") return migrate(*config);
   if (command == "check") {

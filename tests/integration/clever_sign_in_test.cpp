@@ -164,6 +164,20 @@ TEST_F(CleverSignInTest, AProviderWhoseCertificateIsNotTrustedIsUnavailable) {
   expect_nothing_stored();
 }
 
+TEST_F(CleverSignInTest, ADistrictRevokedFromTheCommandLineIsRefusedByTheRunningGateway) {
+  ASSERT_EQ(env_.sign_in(browser_, "clever", kStudentId).status, 200);
+  ASSERT_EQ(env_.auth_check(browser_).status, 200);
+  ChildProcess revoke(LMSGW_CTL_BIN,
+                      {"--config", (env_.directory() / "gateway.yaml").string(), "revoke",
+                       "district", "springfield"},
+                      env_.directory() / "lmsgwctl.log");
+  ASSERT_EQ(revoke.wait_for_exit(std::chrono::seconds(10)), 0) << revoke.output();
+  // The gateway reads revocations other processes record on its one-second probe.
+  EXPECT_TRUE(eventually([&] { return env_.auth_check(browser_).status == 401; },
+                         std::chrono::seconds(10)));
+  EXPECT_EQ(env_.count_rows("sessions"), 0);
+}
+
 TEST_F(CleverSignInTest, ReadinessIsAnsweredFromMemory) {
   EXPECT_EQ(browser_.get(env_.gateway_url() + "/readyz").status, 200);
 }
