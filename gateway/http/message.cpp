@@ -185,7 +185,10 @@ std::optional<PreparedHeaders> PreparedHeaders::make(
   static constexpr std::string_view kTokenSpecials = "!#$%&'*+-.^_`|~";
   std::string text;
   for (const auto& [name, value] : headers) {
-    if (name.empty()) return std::nullopt;
+    if (name.empty() || iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+        iequals(name, "connection")) {
+      return std::nullopt;
+    }
     for (char c : name) {
       const bool token = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                          (c >= '0' && c <= '9') || kTokenSpecials.find(c) != std::string_view::npos;

@@ -50,7 +50,9 @@ struct Request {
 // responses, so a hot path answers without building headers per request.
 class PreparedHeaders {
  public:
-  // nullopt when a name is not an HTTP token or a value holds a control character.
+  // nullopt when a name is not an HTTP token, a value holds a control character, or a name is
+  // a framing header (Content-Length, Transfer-Encoding, Connection), which only the server
+  // may write.
   static std::optional<PreparedHeaders> make(
       const std::vector<std::pair<std::string, std::string>>& headers);
   const std::string& text() const noexcept { return text_; }

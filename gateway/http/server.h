@@ -1,4 +1,5 @@
-// The HTTP(S) server: Boost.Beast, asynchronous, one io_context run by N threads.
+// The HTTP(S) server: asynchronous Asio, one io_context per I/O thread (connections are spread
+// over them as accepted), Beast's parser for requests and our own serializer for responses.
 // Beast and Asio appear only in server.cpp.
 #pragma once
 
@@ -20,7 +21,10 @@ struct TlsFiles {
   std::string private_key_file;        // PEM
 };
 
+// Timeouts are checked a few times a second, so they may fire up to a quarter of the shortest
+// one (at most 250 ms) late.
 struct ServerLimits {
+  // Request line and fields; a longer header, or one of more than 64 fields, is answered 431.
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 64 * 1024;
   // Whole request: from its first byte to its last.

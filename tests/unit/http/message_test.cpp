@@ -129,6 +129,30 @@ TEST(PercentEncodeTest, RoundTripsThroughParseForm) {
   EXPECT_EQ(out[0].second, original);
 }
 
+TEST(PreparedHeadersTest, SerializesEachLineOnce) {
+  const auto prepared =
+      PreparedHeaders::make({{"X-Account-Id", "acct-1"}, {"Cache-Control", "no-store"}});
+  ASSERT_TRUE(prepared);
+  EXPECT_EQ(prepared->text(), "X-Account-Id: acct-1\r\nCache-Control: no-store\r\n");
+  const auto empty = PreparedHeaders::make({});
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->text(), "");
+}
+
+TEST(PreparedHeadersTest, RefusesWhatCouldBreakTheResponse) {
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"", "v"},
+           {"Bad Name", "v"},
+           {"X-Split", "a\r\nSet-Cookie: evil=1"},
+           {"X-Nul", std::string("a\0b", 3)},
+           // Framing is the server's: a prepared block is written verbatim.
+           {"Content-Length", "0"},
+           {"transfer-encoding", "chunked"},
+           {"Connection", "close"}}) {
+    EXPECT_FALSE(PreparedHeaders::make({{"X-Ok", "1"}, {name, value}})) << name;
+  }
+}
+
 TEST(MethodTest, ToString) {
   EXPECT_EQ(to_string(Method::get), "GET");
   EXPECT_EQ(to_string(Method::delete_), "DELETE");

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <tuple>
 
 #include "http/client.h"
@@ -97,9 +99,14 @@ class ServerTest : public ::testing::Test {
     router_.add({Method::get}, "/bad-header", [](const Request&) {
       return Response::text(200, "x").with_header("X-Split", "a\r\nSet-Cookie: evil=1");
     });
-    router_.add({Method::get}, "/no-content", [](const Request&) {
-      return Response{204, "", {}, "ignored", nullptr, {}};
-    });
+    router_.add({Method::get}, "/no-content",
+                [](const Request&) { return Response{204, "", {}, "ignored", nullptr, {}}; });
+    router_.add(
+        {Method::get}, "/worker-fast",
+        [](const Request& request) {
+          return Response::text(200, "worker:" + std::string(request.header("x-id")));
+        },
+        Dispatch::worker);
   }
 
   ~ServerTest() override {
@@ -218,6 +225,113 @@ TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(second->body, "2:b");
 }
 
+TEST_F(ServerTest, PipelinedMixOfInlineWorkerBodyAndHeadRequestsIsAnsweredInOrder) {
+  start();
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send(get("/items/1/parts/a") +
+                          "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\n\r\nxyz" +
+                          get("/worker-fast", "X-Id: 3\r\n") +
+                          "HEAD /hello HTTP/1.1\r\nHost: test\r\n\r\n" +
+                          "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "2\r\nuv\r\n0\r\n\r\n" +
+                          get("/items/5/parts/e")));
+  const auto first = socket.read_response();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body, "1:a");
+  const auto echoed = socket.read_response();
+  ASSERT_TRUE(echoed);
+  EXPECT_NE(echoed->body.find("|xyz|"), std::string::npos) << echoed->body;
+  const auto worker = socket.read_response();
+  ASSERT_TRUE(worker);
+  EXPECT_EQ(worker->body, "worker:3");
+  const auto head = socket.read_response(true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("content-length"), "5");
+  const auto chunked = socket.read_response();
+  ASSERT_TRUE(chunked);
+  EXPECT_NE(chunked->body.find("|uv|"), std::string::npos) << chunked->body;
+  const auto last = socket.read_response();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->body, "5:e");
+  EXPECT_EQ(server_->server().open_connections(), 1U);
+}
+
+TEST_F(ServerTest, PreparedHeadersAreWrittenVerbatimAndHeldUntilTheResponseIsWritten) {
+  // Shared state a handler answers from, as a session cache entry would be.
+  class Shared {
+   public:
+    Shared(PreparedHeaders headers, std::function<void()> on_release)
+        : headers_(std::move(headers)), on_release_(std::move(on_release)) {}
+    ~Shared() { on_release_(); }
+    Shared(const Shared&) = delete;
+    Shared& operator=(const Shared&) = delete;
+    const PreparedHeaders& headers() const { return headers_; }
+
+   private:
+    PreparedHeaders headers_;
+    std::function<void()> on_release_;
+  };
+  std::atomic<int> released{0};
+  // How many responses the observer had seen (it runs once a write has completed) when the
+  // shared state was let go.
+  std::atomic<std::size_t> observed_at_release{0};
+  const auto make_shared_state = [&] {
+    auto headers =
+        PreparedHeaders::make({{"X-Account-Id", "acct-1"}, {"Cache-Control", "no-store"}});
+    return std::make_shared<Shared>(std::move(*headers), [&] {
+      observed_at_release = observed().size();
+      ++released;
+    });
+  };
+  router_.add({Method::get}, "/prepared", [&](const Request&) {
+    auto shared = make_shared_state();
+    Response response;
+    response.prepared = &shared->headers();
+    response.keep_alive = std::move(shared);
+    return response;
+  });
+  router_.add({Method::get}, "/prepared-full", [&](const Request&) {
+    auto shared = make_shared_state();
+    Response response = Response::text(200, "ok").with_header("X-Handler", "h");
+    response.content_type = "text/plain";
+    response.prepared = &shared->headers();
+    response.keep_alive = std::move(shared);
+    return response;
+  });
+  start();
+  RawSocket socket(port());
+
+  ASSERT_TRUE(socket.send(get("/prepared")));
+  const std::string bare =
+      "HTTP/1.1 200 OK\r\nX-Account-Id: acct-1\r\nCache-Control: no-store\r\n"
+      "Content-Length: 0\r\n\r\n";
+  EXPECT_EQ(socket.read_exactly(bare.size()), bare);
+  ASSERT_TRUE(test::eventually([&] { return released == 1; }));
+  EXPECT_EQ(observed_at_release, 1U);
+
+  ASSERT_TRUE(socket.send(get("/prepared-full")));
+  const std::string full =
+      "HTTP/1.1 200 OK\r\nX-Handler: h\r\nX-Account-Id: acct-1\r\nCache-Control: no-store\r\n"
+      "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nok";
+  EXPECT_EQ(socket.read_exactly(full.size()), full);
+  ASSERT_TRUE(test::eventually([&] { return released == 2; }));
+  EXPECT_EQ(observed_at_release, 2U);
+}
+
+TEST_F(ServerTest, Http10KeepAliveIsHonoured) {
+  start();
+  RawSocket socket(port());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(socket.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    const auto response = socket.read_response();
+    ASSERT_TRUE(response) << i;
+    EXPECT_EQ(response->body, "hello");
+    EXPECT_EQ(response->header("connection"), "keep-alive");
+  }
+  EXPECT_EQ(server_->server().open_connections(), 1U);
+}
+
 TEST_F(ServerTest, ConnectionCloseIsHonoured) {
   start();
   RawSocket socket(port());
@@ -295,6 +409,73 @@ TEST_F(ServerTest, OversizedHeaderIs431AndCloses) {
   EXPECT_TRUE(socket.closed_by_peer());
 }
 
+TEST_F(ServerTest, TooManyHeaderFieldsIs431) {
+  start();
+  std::string fields;
+  for (int i = 0; i < 65; ++i) fields += "X-" + std::to_string(i) + ": v\r\n";
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send(get("/hello", fields)));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 431);
+  EXPECT_TRUE(socket.closed_by_peer());
+}
+
+TEST_F(ServerTest, LargeHeaderWithinTheLimitIsServed) {
+  auto options = test::test_options();
+  options.limits.max_header_bytes = 16 * 1024;
+  start(options);
+  const std::string value(10'000, 'v');
+  const auto response = exchange("POST /echo HTTP/1.1\r\nHost: test\r\nX-Test: " + value +
+                                 "\r\nContent-Length: 2\r\n\r\nhi");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_NE(response->body.find("|" + value + "|"), std::string::npos);
+  EXPECT_NE(response->body.find("|hi|"), std::string::npos);
+}
+
+// Beast takes the request line (and complete fields) before the rest of the header is in; the
+// views it handed over must survive the input moving as the rest arrives.
+TEST_F(ServerTest, RequestSplitAcrossReadsKeepsItsViews) {
+  auto options = test::test_options();
+  options.limits.max_header_bytes = 16 * 1024;
+  start(options);
+  RawSocket socket(port());
+  const std::string first(3000, 'f');
+  const std::string second(6000, 's');
+  ASSERT_TRUE(
+      socket.send("POST /echo?q=1 HTTP/1.1\r\nHost: test\r\nCookie: sid=" + first + "\r\nX-Te"));
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(socket.send("st: " + second + "\r\nContent-Length: 4\r\n\r\nbo"));
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(socket.send("dy"));
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "POST|/echo|q=1|" + second + "|" + first + "|body|127.0.0.1|plain");
+}
+
+// A header that nearly fills the first read leaves no room for the body: the input grows while
+// the handler's views into the header must still read right.
+TEST_F(ServerTest, HeaderViewsSurviveTheInputGrowingForTheBody) {
+  auto options = test::test_options();
+  options.limits.max_header_bytes = 8 * 1024;
+  start(options);
+  RawSocket socket(port());
+  for (const std::size_t header_size : {3900U, 4000U, 4050U}) {
+    const std::string value(header_size, 'h');
+    const std::string body(3000, 'b');
+    ASSERT_TRUE(socket.send("POST /echo HTTP/1.1\r\nHost: test\r\nX-Test: " + value +
+                            "\r\nCookie: sid=s1\r\nContent-Length: " + std::to_string(body.size()) +
+                            "\r\n\r\n" + body));
+    const auto response = socket.read_response();
+    ASSERT_TRUE(response) << header_size;
+    EXPECT_EQ(response->status, 200);
+    EXPECT_NE(response->body.find("|" + value + "|s1|" + body + "|"), std::string::npos)
+        << header_size;
+  }
+}
+
 TEST_F(ServerTest, OversizedBodyIs413AndCloses) {
   start();
   RawSocket socket(port());
@@ -331,6 +512,21 @@ TEST_F(ServerTest, SlowRequestIs408AndCloses) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 408);
   EXPECT_TRUE(socket.closed_by_peer());
+}
+
+TEST_F(ServerTest, SlowWorkerHandlerIsNotCutByTheRequestTimeout) {
+  auto options = test::test_options();
+  options.limits.request_timeout = 200ms;
+  start(options);
+  RawSocket socket(port());
+  ASSERT_TRUE(socket.send(get("/block", "X-Id: 9\r\n")));
+  ASSERT_TRUE(gate_.wait_entered(1));
+  std::this_thread::sleep_for(600ms);
+  gate_.open();
+  const auto response = socket.read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "unblocked:9");
 }
 
 TEST_F(ServerTest, SilentConnectionIsClosedWithoutResponse) {
@@ -512,6 +708,8 @@ TEST_F(ServerTest, MalformedRequestsAre400) {
         std::string("GET / XTTP/1.1\r\n\r\n"),
         std::string("GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n"),
         std::string("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
+        // obs-fold: RFC 9112 section 5.2 lets a server reject it.
+        std::string("GET /hello HTTP/1.1\r\nHost: test\r\nX-Fold: a\r\n b\r\n\r\n"),
         std::string("\x01\x02\x03\r\n\r\n", 7)}) {
     RawSocket socket(port());
     ASSERT_TRUE(socket.send(request));
