@@ -13,8 +13,12 @@
 #include <spdlog/spdlog.h>
 
 #include "app/gateway.h"
+#include "common/time.h"
 #include "config/gateway_config.h"
+#include "jose/algorithm.h"
 #include "plugins/plugin_host.h"
+#include "session/access_tokens.h"
+#include "session/key_directory.h"
 #include "store/sqlite/sqlite_account_store.h"
 
 namespace {
@@ -25,6 +29,9 @@ constexpr std::string_view kUsage =
     "  check     validate the configuration, secrets, plugins and each connection's config\n"
     "  plugins   list loaded plugins and refused ones with the reason\n"
     "  migrate   apply pending database migrations\n"
+    "  keys list | keys rotate\n"
+    "            list the token signing keys, or make a new signer (the old one stays\n"
+    "            published until its tokens have expired; running gateways pick it up)\n"
     "  revoke account ID | revoke district ID\n"
     "            refuse every session and token of the account or district; running\n"
     "            gateways apply it within a second\n";
@@ -60,6 +67,44 @@ int migrate(const lmsgw::config::GatewayConfig& config) {
   }
   std::cout << "database " << config.store.sqlite_path << " is at schema version " << *version
             << "\n";
+  return lmsgw::app::kExitOk;
+}
+
+int keys(const lmsgw::config::GatewayConfig& config, const std::vector<std::string>& args) {
+  if (args.size() != 1 || (args[0] != "list" && args[0] != "rotate")) {
+    std::cerr << kUsage;
+    return lmsgw::app::kExitConfigInvalid;
+  }
+  if (!config.tokens) {
+    std::cerr << "lmsgwctl: the configuration has no tokens section\n";
+    return lmsgw::app::kExitConfigInvalid;
+  }
+  const auto now = std::chrono::system_clock::now();
+  lmsgw::session::KeyDirectory directory(config.tokens->keys_directory);
+  if (args[0] == "rotate") {
+    auto made = directory.rotate(lmsgw::session::signing_algorithm(*config.tokens), now,
+                                 config.tokens->lifetime);
+    if (!made) {
+      std::cerr << "lmsgwctl: " << made.error().detail << "\n";
+      return lmsgw::app::kExitRuntimeFailure;
+    }
+    std::cout << "new signing key " << made->kid << " (" << lmsgw::jose::to_string(made->algorithm)
+              << ")\n";
+  }
+  auto records = directory.read();
+  if (!records) {
+    std::cerr << "lmsgwctl: " << records.error().detail << "\n";
+    return lmsgw::app::kExitRuntimeFailure;
+  }
+  const lmsgw::session::KeyRecord* signer = lmsgw::session::signer_of(*records);
+  for (const auto& record : *records) {
+    const char* status = &record == signer ? "signing"
+                         : lmsgw::session::published_at(record, now, config.tokens->lifetime)
+                             ? "retired, published"
+                             : "retired, expired";
+    std::cout << record.kid << "  " << lmsgw::jose::to_string(record.algorithm) << "  created "
+              << lmsgw::time::to_unix_seconds(record.created) << "  " << status << "\n";
+  }
   return lmsgw::app::kExitOk;
 }
 
@@ -122,6 +167,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("lmsgwctl: %l: %v");
 
   if (command == "revoke") return revoke(*config, command_args);
+  if (command == "keys") return keys(*config, command_args);
   if (!command_args.empty()) {
     std::cerr << kUsage;
     return lmsgw::app::kExitConfigInvalid;

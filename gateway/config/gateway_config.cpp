@@ -107,6 +107,7 @@ Result<T> get_choice(const ConfigNode& parent, std::string_view key, T fallback,
 struct Context {
   std::filesystem::path base;
   HttpUrl public_url;
+  std::string public_url_text;
 };
 
 std::optional<Error> parse_server(const ConfigNode& root, Context& context, ServerConfig& out) {
@@ -137,6 +138,7 @@ std::optional<Error> parse_server(const ConfigNode& root, Context& context, Serv
     return public_url->error("must be https:// unless the host is a loopback address");
   }
   out.public_url = public_url->text();
+  context.public_url_text = out.public_url;
 
   if (auto e = take_int(*server, "threads", 0, 0, 256, options.threads)) return e;
   if (auto e = take_int(*server, "worker_threads", 32, 1, 1024, options.worker_threads)) return e;
@@ -377,6 +379,58 @@ std::optional<Error> parse_plugins(const ConfigNode& root, const Context& contex
   return std::nullopt;
 }
 
+std::optional<Error> parse_tokens(const ConfigNode& root, const Context& context,
+                                  std::optional<TokensConfig>& out) {
+  const ConfigNode* tokens = nullptr;
+  if (auto e = take(section(root, "tokens", false), tokens)) return e;
+  if (tokens == nullptr) return std::nullopt;
+  if (auto e = take(tokens->check_keys({"issuer", "audience", "algorithm", "lifetime_seconds",
+                                        "keys_directory", "introspection_clients"}))) {
+    return e;
+  }
+  TokensConfig config;
+  config.issuer = context.public_url_text;
+  if (const ConfigNode* issuer = tokens->find("issuer"); issuer != nullptr && !issuer->is_null()) {
+    HttpUrl parsed;
+    if (auto e = take(parse_http_url(*issuer, UrlRules{.allow_query = false,
+                                                       .allow_trailing_slash = false}),
+                      parsed)) {
+      return e;
+    }
+    config.issuer = issuer->text();
+  }
+  const ConfigNode* audience = nullptr;
+  if (auto e = take(required_scalar(*tokens, "audience"), audience)) return e;
+  if (audience->text().empty() || audience->text().size() > 256) {
+    return audience->error("must be 1 to 256 characters");
+  }
+  config.audience = audience->text();
+  if (auto e = take(get_choice<TokensConfig::Algorithm>(
+                        *tokens, "algorithm", TokensConfig::Algorithm::es256,
+                        {{"ES256", TokensConfig::Algorithm::es256},
+                         {"EdDSA", TokensConfig::Algorithm::eddsa}}),
+                    config.algorithm)) {
+    return e;
+  }
+  if (auto e = take_duration(*tokens, "lifetime_seconds", 300, 30, 3600, config.lifetime)) return e;
+  if (auto e = take(required_path(*tokens, "keys_directory", context.base), config.keys_directory)) {
+    return e;
+  }
+  const ConfigNode* clients = nullptr;
+  if (auto e = take(section(*tokens, "introspection_clients", false), clients)) return e;
+  if (clients != nullptr) {
+    for (const auto& [client_id, secret] : clients->entries()) {
+      if (!is_http_token(client_id) || client_id.size() > 128) {
+        return secret.error("client ids must be 1 to 128 characters of an HTTP token");
+      }
+      if (auto e = take(check_secret_reference(secret))) return e;
+      config.introspection_clients.emplace(client_id, secret);
+    }
+  }
+  out = std::move(config);
+  return std::nullopt;
+}
+
 std::optional<Error> parse_districts(const ConfigNode& root,
                                      std::map<std::string, DistrictConfig>& out) {
   const ConfigNode* districts = nullptr;
@@ -507,7 +561,8 @@ std::optional<Error> parse_root(const ConfigNode& root, GatewayConfig& config) {
                  at + "expected a mapping of sections (server, store, secrets, session, ...)"};
   }
   if (auto e = take(root.check_keys({"server", "logging", "store", "secrets", "http_client",
-                                     "session", "plugins", "districts", "connections"}))) {
+                                     "session", "tokens", "plugins", "districts",
+                                     "connections"}))) {
     return e;
   }
 
@@ -529,6 +584,7 @@ std::optional<Error> parse_root(const ConfigNode& root, GatewayConfig& config) {
   if (auto e = parse_secrets(root, config)) return e;
   if (auto e = parse_http_client(root, context, config.http_client)) return e;
   if (auto e = parse_session(root, context, config.session)) return e;
+  if (auto e = parse_tokens(root, context, config.tokens)) return e;
   if (auto e = parse_plugins(root, context, config.plugins)) return e;
   if (auto e = parse_districts(root, config.districts)) return e;
   return parse_connections(root, config);

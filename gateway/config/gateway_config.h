@@ -54,6 +54,18 @@ struct SessionConfig {
   std::chrono::seconds login_timeout{600};
 };
 
+// The gateway as token issuer (docs/front-door.md). Absent: no tokens are minted and the
+// token endpoints answer 404.
+struct TokensConfig {
+  std::string issuer;    // default: server.public_url
+  std::string audience;  // what the platform backend expects in `aud`
+  enum class Algorithm : std::uint8_t { es256, eddsa } algorithm = Algorithm::es256;
+  std::chrono::seconds lifetime{300};
+  std::string keys_directory;
+  // Backends allowed to call /oauth/introspect: client id -> secret reference.
+  std::map<std::string, sdk::ConfigNode> introspection_clients;
+};
+
 struct PluginLoad {
   std::string name;
   std::optional<std::string> file;  // explicit path; else lmsgw_<name>.so in the directories
@@ -93,6 +105,7 @@ struct GatewayConfig {
   StoreConfig store;
   http::ClientOptions http_client;
   SessionConfig session;
+  std::optional<TokensConfig> tokens;
   PluginsConfig plugins;
   std::map<std::string, DistrictConfig> districts;
   std::map<std::string, ConnectionConfig> connections;

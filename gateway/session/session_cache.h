@@ -1,25 +1,15 @@
 // The in-memory view of live sessions that /auth/check answers from: no database round trip
-// and no lock on the hot path. The store stays the source of truth; the cache is loaded from
-// it at start and written through on every sign-in and logout.
-//
-// Reads are lock-free: the sessions are split over shards, each an immutable hash table that
-// writers replace copy-on-write, and readers follow under an epoch guard (common/epoch.h).
-// Writes (sign-in, logout, purge) copy one shard, which is cheap at sign-in rates.
+// and no lock on the hot path (common/digest_map.h). The store stays the source of truth; the
+// cache is loaded from it at start and written through on every sign-in and logout.
 #pragma once
 
-#include <array>
-#include <atomic>
-#include <chrono>
 #include <cstddef>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "common/crypto.h"
-#include "common/epoch.h"
+#include "common/digest_map.h"
 #include "http/message.h"
 #include "identity/minimal_account.h"
 #include "session/revocation.h"
@@ -60,36 +50,21 @@ class SessionCache {
  public:
   using ViewPtr = std::shared_ptr<const SessionView>;
 
-  SessionCache();
-  ~SessionCache();
-  SessionCache(const SessionCache&) = delete;
-  SessionCache& operator=(const SessionCache&) = delete;
-
-  void put(const crypto::Digest& id_hash, ViewPtr view);
+  void put(const crypto::Digest& id_hash, ViewPtr view) { sessions_.put(id_hash, std::move(view)); }
   // The live session with this hash, or nullptr when unknown, expired or revoked. Lock-free.
-  ViewPtr find(const crypto::Digest& id_hash, TimePoint now) const;
-  bool erase(const crypto::Digest& id_hash);
+  ViewPtr find(const crypto::Digest& id_hash, TimePoint now) const {
+    ViewPtr view = sessions_.find(id_hash);
+    return view != nullptr && view->live_at(now) ? view : nullptr;
+  }
+  bool erase(const crypto::Digest& id_hash) { return sessions_.erase(id_hash); }
   // Drops expired and revoked sessions; returns how many.
-  std::size_t purge(TimePoint now);
-  std::size_t size() const noexcept { return size_.load(std::memory_order_relaxed); }
+  std::size_t purge(TimePoint now) {
+    return sessions_.erase_if([now](const SessionView& view) { return !view.live_at(now); });
+  }
+  std::size_t size() const noexcept { return sessions_.size(); }
 
  private:
-  struct Table;
-  struct alignas(64) Shard {
-    std::atomic<const Table*> table{nullptr};
-    std::mutex writer;
-  };
-  static constexpr std::size_t kShards = 256;
-
-  Shard& shard_of(const crypto::Digest& id_hash) const noexcept;
-  // Replaces the shard's table with `edit` applied to a copy of its entries; returns the change
-  // in size.
-  using Entries = std::vector<std::pair<crypto::Digest, ViewPtr>>;
-  std::ptrdiff_t rewrite(Shard& shard, const std::function<void(Entries&)>& edit);
-
-  mutable epoch::Domain epochs_;
-  std::unique_ptr<Shard[]> shards_;
-  std::atomic<std::size_t> size_{0};
+  DigestMap<SessionView> sessions_;
 };
 
 }  // namespace lmsgw::session

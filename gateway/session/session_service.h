@@ -38,6 +38,7 @@ class SessionService {
   SessionCache::ViewPtr find(std::string_view session_id) const;
 
   SessionCache& cache() noexcept { return cache_; }
+  const SessionCache& cache() const noexcept { return cache_; }
 
   // A well-formed id is 43 base64url characters (32 random bytes); anything else is refused
   // before it is hashed.

@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::string_view kClientId = "it-client";
 constexpr std::string_view kClientSecret = "it-client-secret-0123456789";
+constexpr std::string_view kIntrospectionSecret = "it-introspection-secret";
 constexpr std::string_view kPepper = "it-pepper-0123456789abcdefghijklmnopqrstuvwxyz";
 
 // Three Clever users: a student and a teacher of the connected district, and a student of a
@@ -59,11 +60,13 @@ const std::vector<std::string>& student_canaries() {
   return canaries;
 }
 
-GatewayEnvironment::GatewayEnvironment() {
+GatewayEnvironment::GatewayEnvironment(std::vector<std::string> extra_return_urls)
+    : extra_return_urls_(std::move(extra_return_urls)) {
   pki_ = make_test_pki(dir_.path() / "pki");
   write_file(dir_.path() / "fixture.json", kFixture);
   write_private(dir_.path() / "client-secret", kClientSecret);
   write_private(dir_.path() / "pepper", kPepper);
+  write_private(dir_.path() / "introspection-secret", kIntrospectionSecret);
   clever_port_ = free_port();
   gateway_port_ = free_port();
 
@@ -103,6 +106,12 @@ std::string GatewayEnvironment::clever_url() const {
 }
 std::string GatewayEnvironment::return_url() const { return gateway_url() + "/healthz"; }
 
+std::string GatewayEnvironment::return_url_list() const {
+  std::string list;
+  for (const std::string& url : extra_return_urls_) list += ", " + url;
+  return list;
+}
+
 void GatewayEnvironment::start_gateway(bool trust_test_ca) {
   std::ostringstream yaml;
   const std::string clever_config =
@@ -130,8 +139,10 @@ void GatewayEnvironment::start_gateway(bool trust_test_ca) {
                                "\n  use_system_trust_store: false\n"
                          : std::string())
        << "session:\n  cookie_secure: false\n"
-       << "  return_urls: [" << return_url() << "]\n"
+       << "  return_urls: [" << return_url() << return_url_list() << "]\n"
        << "  default_return_url: " << return_url() << "\n"
+       << "tokens:\n  audience: " << kTokenAudience << "\n  keys_directory: keys\n"
+       << "  introspection_clients:\n    it-backend: file:introspection-secret\n"
        << "plugins:\n  directories: [" << LMSGW_PLUGIN_DIR << "]\n  load:\n    - name: clever\n"
        << "districts:\n  springfield: {}\n"
        << "connections:\n"
@@ -191,6 +202,16 @@ std::string GatewayEnvironment::callback_of_started_sign_in(TestBrowser& browser
 
 sdk::HttpResponse GatewayEnvironment::auth_check(TestBrowser& browser) {
   return browser.get(gateway_url() + "/auth/check");
+}
+
+std::string GatewayEnvironment::access_token(TestBrowser& browser) {
+  sdk::HttpResponse response = browser.post_form(gateway_url() + "/auth/token", "");
+  if (response.status != 200) return {};
+  const std::string key = "\"access_token\":\"";
+  const auto at = response.body.find(key);
+  if (at == std::string::npos) return {};
+  return response.body.substr(at + key.size(),
+                              response.body.find('"', at + key.size()) - at - key.size());
 }
 
 int GatewayEnvironment::count_rows(std::string_view table) const {

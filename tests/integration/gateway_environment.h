@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lmsgw/sdk/http.h"
 #include "tests/support/process.h"
@@ -18,6 +19,9 @@ inline constexpr std::string_view kStudentId = "6620aa00000000000000b001";
 inline constexpr std::string_view kTeacherId = "6620aa00000000000000b002";
 inline constexpr std::string_view kOtherDistrictStudentId = "6620aa00000000000000b003";
 inline constexpr std::string_view kConnectedDistrict = "6620aa00000000000000d001";
+// The gateway's tokens: their audience, and the backend allowed to introspect them.
+inline constexpr std::string_view kTokenAudience = "it-platform";
+inline constexpr std::string_view kIntrospectionClient = "it-backend:it-introspection-secret";
 
 // Personal data of the student that must never be persisted or passed to the platform. (Her
 // raw Clever id must not be persisted either, but the browser legitimately carries it to
@@ -26,7 +30,8 @@ const std::vector<std::string>& student_canaries();
 
 class GatewayEnvironment {
  public:
-  GatewayEnvironment();
+  // `extra_return_urls` are allowed as return URLs besides the gateway's own page.
+  explicit GatewayEnvironment(std::vector<std::string> extra_return_urls = {});
   ~GatewayEnvironment();
 
   // Writes the config and starts the gateway; waits for /healthz. Without `trust_test_ca` the
@@ -52,6 +57,8 @@ class GatewayEnvironment {
   std::string callback_of_started_sign_in(TestBrowser& browser, std::string_view connection,
                                           std::string_view user_id);
   sdk::HttpResponse auth_check(TestBrowser& browser);
+  // POST /auth/token with the browser's session: the access token, or "" when refused.
+  std::string access_token(TestBrowser& browser);
 
   // Rows in a table of the gateway's database, read through SQLite.
   int count_rows(std::string_view table) const;
@@ -66,8 +73,11 @@ class GatewayEnvironment {
   std::string persisted_bytes() const;
 
  private:
+  std::string return_url_list() const;
+
   TempDir dir_;
   TestPki pki_;
+  std::vector<std::string> extra_return_urls_;
   std::uint16_t clever_port_ = 0;
   std::uint16_t gateway_port_ = 0;
   std::unique_ptr<ChildProcess> clever_;

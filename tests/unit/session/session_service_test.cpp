@@ -115,7 +115,7 @@ TEST_F(SessionServiceTest, ForwardAuthAnswersWithThePlatformHeadersOnly) {
   SessionService sessions(*store_, cache_, epochs_, clock_, 3600s);
   const store::StoredAccount student = account(sdk::Role::student, sdk::CivilDate{2015, 3, 4});
   auto started = sessions.start(student);
-  ForwardAuth auth(sessions, "lmsgw_session", clock_);
+  ForwardAuth auth(sessions, nullptr, "lmsgw_session", clock_);
 
   http::Response ok = check(auth, started->id);
   EXPECT_EQ(ok.status, 200);
@@ -139,7 +139,7 @@ TEST_F(SessionServiceTest, AgeBandErrsOnTheYoungSideUntilTheAgeIsRecomputed) {
   // computed today) is kept, so the session keeps saying under13 until the lower bound of
   // the age reaches 13, a year on; a new sign-in recomputes the age from the birthdate.
   auto started = sessions.start(account(sdk::Role::student, sdk::CivilDate{2010, 11, 15}));
-  ForwardAuth auth(sessions, "lmsgw_session", clock_);
+  ForwardAuth auth(sessions, nullptr, "lmsgw_session", clock_);
   EXPECT_EQ(header(check(auth, started->id), "X-Age-Band"), "under13");
   clock_.advance(24h);
   EXPECT_EQ(header(check(auth, started->id), "X-Age-Band"), "under13");
@@ -152,7 +152,7 @@ TEST_F(SessionServiceTest, AgeBandErrsOnTheYoungSideUntilTheAgeIsRecomputed) {
 TEST_F(SessionServiceTest, UnknownAgeCountsAsUnderThirteen) {
   SessionService sessions(*store_, cache_, epochs_, clock_, 3600s);
   auto started = sessions.start(account(sdk::Role::student, std::nullopt));
-  ForwardAuth auth(sessions, "lmsgw_session", clock_);
+  ForwardAuth auth(sessions, nullptr, "lmsgw_session", clock_);
   EXPECT_EQ(header(check(auth, started->id), "X-Age-Band"), "under13");
 }
 
