@@ -72,13 +72,13 @@ using test::RawSocket;
 using test::RunningServer;
 
 TEST(ServerAllocationTest, WarmKeepAliveConnectionAllocatesNothingPerRequest) {
-  // Counts of the I/O thread, as seen by the handler at each request.
-  static std::atomic<std::uint64_t> seen_by_handler{0};
-  static std::atomic<std::uint64_t> requests{0};
+  // The I/O thread's count, as the handler saw it at the latest request.
+  std::atomic<std::uint64_t> seen_by_handler{0};
+  std::atomic<std::uint64_t> requests{0};
   const auto prepared = std::make_shared<const PreparedHeaders>(
       *PreparedHeaders::make({{"X-Account-Id", "acct-1"}, {"Cache-Control", "no-store"}}));
   Router router;
-  const auto answer = [prepared](const Request& request) {
+  const auto answer = [&seen_by_handler, &requests, prepared](const Request& request) {
     seen_by_handler = allocations_on_this_thread;
     ++requests;
     Response response;
