@@ -157,8 +157,15 @@ void Gateway::Parts::add_routes() {
     return http::Response{
         200, "text/plain; version=0.0.4; charset=utf-8", {}, metrics->render(), nullptr, {}};
   });
-  router.add({Method::get, Method::head}, "/auth/check",
-             [this](const http::Request& r) { return forward_auth->check(r); });
+  // Every method and any path below: Envoy's ext_authz sends the original method with the
+  // original path appended; nginx and Traefik send GET.
+  const std::vector<Method> any_method{Method::get,     Method::head,  Method::post,
+                                       Method::put,     Method::patch, Method::delete_,
+                                       Method::options, Method::other};
+  for (const char* pattern : {"/auth/check", "/auth/check/{original_path...}"}) {
+    router.add(any_method, pattern,
+               [this](const http::Request& r) { return forward_auth->check(r); });
+  }
   router.add(
       {Method::get, Method::post}, "/login/{connection}",
       [this](const http::Request& r) { return sign_in->login(r); }, Dispatch::worker);

@@ -12,6 +12,11 @@ bool is_param(std::string_view segment) noexcept {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+// "{name...}": the rest of the path, one or more segments, slashes included.
+bool is_rest_param(std::string_view segment) noexcept {
+  return is_param(segment) && segment.size() > 5 && segment.substr(segment.size() - 4) == "...}";
+}
+
 bool serves(const std::vector<Method>& methods, Method method) noexcept {
   const auto has = [&](Method m) {
     return std::find(methods.begin(), methods.end(), m) != methods.end();
@@ -31,6 +36,13 @@ bool path_matches(const std::vector<std::string>& segments, std::string_view pat
   std::string_view rest = path.substr(1);
   if (segments.empty()) return rest.empty();
   for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& expected_segment = segments[i];
+    if (is_rest_param(expected_segment)) {
+      if (rest.empty()) return false;
+      captures[capture_count++] = {
+          std::string_view(expected_segment).substr(1, expected_segment.size() - 5), rest};
+      return true;
+    }
     const std::size_t slash = rest.find('/');
     const bool last = i + 1 == segments.size();
     if (last != (slash == std::string_view::npos)) return false;
@@ -68,6 +80,9 @@ void Router::add(std::vector<Method> methods, std::string pattern, Handler handl
     if (segment.empty()) throw std::invalid_argument("empty segment in route pattern: " + pattern);
     const bool opens = segment.find('{') != std::string_view::npos;
     const bool closes = segment.find('}') != std::string_view::npos;
+    if (is_rest_param(segment) && slash != std::string_view::npos) {
+      throw std::invalid_argument("a {name...} parameter must be the last segment: " + pattern);
+    }
     if (is_param(segment)) {
       if (segment.size() == 2 ||
           segment.substr(1, segment.size() - 2).find_first_of("{}") != std::string_view::npos) {

@@ -106,6 +106,24 @@ TEST_F(TokensTest, ABearerTokenPassesForwardAuthAndIntrospectionUntilLogout) {
   EXPECT_EQ(introspect(token).body, R"({"active":false})");
 }
 
+TEST_F(TokensTest, ForwardAuthAnswersEnvoyStyleChecksWithAnyMethodAndPath) {
+  ASSERT_EQ(env_.sign_in(browser_, "clever", kStudentId).status, 200);
+  const std::string token = env_.access_token(browser_);
+  for (const char* method : {"GET", "POST", "DELETE", "PATCH"}) {
+    sdk::HttpRequest request;
+    request.method = method;
+    request.url = env_.gateway_url() + "/auth/check/api/lessons/3?tab=2";
+    request.headers = {{"Authorization", "Bearer " + token}};
+    sdk::HttpResponse response = *bare_client()->send(request);
+    EXPECT_EQ(response.status, 200) << method;
+    EXPECT_EQ(sdk::find_header(response.headers, "X-Display-Name"), "Ana") << method;
+  }
+  sdk::HttpRequest anonymous;
+  anonymous.method = "PUT";
+  anonymous.url = env_.gateway_url() + "/auth/check/api/lessons/3";
+  EXPECT_EQ(bare_client()->send(anonymous)->status, 401);
+}
+
 TEST_F(TokensTest, KeysRotatedFromTheCommandLineArePublishedAndOldTokensStillVerify) {
   ASSERT_EQ(env_.sign_in(browser_, "clever", kStudentId).status, 200);
   const std::string before = env_.access_token(browser_);

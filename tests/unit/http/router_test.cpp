@@ -136,5 +136,25 @@ TEST(RouterPatternTest, FirstMatchingRouteWins) {
   EXPECT_EQ(param.route_param("id"), "42");
 }
 
+TEST(RouterRestParameterTest, TakesTheRemainingSegments) {
+  Router router;
+  router.add({Method::get}, "/auth/check/{rest...}", [](const Request& r) {
+    return Response::text(200, std::string(r.route_param("rest")));
+  });
+  Request deep = request(Method::get, "/auth/check/lessons/3/quiz");
+  ASSERT_NE(router.match(deep).handler, nullptr);
+  EXPECT_EQ(deep.route_param("rest"), "lessons/3/quiz");
+  Request one = request(Method::get, "/auth/check/x");
+  ASSERT_NE(router.match(one).handler, nullptr);
+  EXPECT_EQ(one.route_param("rest"), "x");
+  Request none = request(Method::get, "/auth/check");
+  EXPECT_EQ(router.match(none).handler, nullptr);
+  Request empty = request(Method::get, "/auth/check/");
+  EXPECT_EQ(router.match(empty).handler, nullptr);
+  EXPECT_THROW(
+      router.add({Method::get}, "/a/{rest...}/b", [](const Request&) { return Response{}; }),
+      std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace lmsgw::http
