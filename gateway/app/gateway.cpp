@@ -16,6 +16,7 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "identity/minimizer.h"
+#include "jose/remote_jwks.h"
 #include "logging/plugin_logger.h"
 #include "logging/redactor.h"
 #include "metrics/metrics.h"
@@ -60,6 +61,8 @@ struct Gateway::Parts {
   std::unique_ptr<config::SecretResolver> secrets;
   std::optional<plugins::PluginHost> plugin_host;
   std::unique_ptr<http::Client> http_client;
+  std::unique_ptr<jose::RemoteJwksVerifier> provider_tokens;
+  signin::CoreCrypto plugin_crypto;
   std::unique_ptr<store::AccountStore> store;
   std::optional<identity::Minimizer> minimizer;
   session::RevocationEpochs revocation_epochs;
@@ -112,8 +115,9 @@ std::optional<StartupError> Gateway::Parts::build_connections() {
     connection.config = connection_config;
     connection.redirect_uri = config.server.public_url + "/callback/" + id;
     connection.context = std::make_unique<signin::ConnectionContext>(
-        id, connection_config.plugin_config, *http_client, clock,
-        std::make_unique<logging::PluginLogger>(id, redactor), *secrets);
+        id, connection_config.plugin_config,
+        signin::SharedServices{*http_client, clock, *secrets, *provider_tokens, plugin_crypto},
+        std::make_unique<logging::PluginLogger>(id, redactor));
     auto plugin = plugin_host->create_auth(connection_config.plugin, *connection.context);
     if (!plugin) {
       const sdk::Error& error = plugin.error();
@@ -271,6 +275,7 @@ std::optional<StartupError> Gateway::Parts::prepare() {
   auto client = http::Client::create(config.http_client);
   if (!client) return config_error(client.error().detail);
   http_client = std::move(*client);
+  provider_tokens = std::make_unique<jose::RemoteJwksVerifier>(*http_client, clock);
 
   if (auto failure = build_connections()) return failure;
   // Every secret resolved so far (the pepper, the plugins' client secrets) is masked in logs.

@@ -6,40 +6,58 @@
 #include <memory>
 #include <string>
 
+#include "common/crypto.h"
 #include "config/gateway_config.h"
 #include "lmsgw/sdk/auth_plugin.h"
 #include "lmsgw/sdk/context.h"
 
 namespace lmsgw::signin {
 
+// The gateway's crypto for plugins (sdk::Crypto), over common/crypto.h.
+class CoreCrypto final : public sdk::Crypto {
+ public:
+  std::string hmac_sha256(std::string_view key, std::string_view data) const noexcept override {
+    return std::string(crypto::as_view(crypto::hmac_sha256(key, data)));
+  }
+  bool constant_time_equal(std::string_view a, std::string_view b) const noexcept override {
+    return crypto::constant_time_equal(a, b);
+  }
+};
+
+// The services every connection shares.
+struct SharedServices {
+  sdk::HttpClient& http;
+  const sdk::Clock& clock;
+  sdk::Secrets& secrets;
+  sdk::TokenVerifier& tokens;
+  const sdk::Crypto& crypto;
+};
+
 // What one plugin instance may use. Owned by the core; outlives the instance.
 class ConnectionContext final : public sdk::PluginContext {
  public:
-  ConnectionContext(std::string connection_id, sdk::ConfigNode config, sdk::HttpClient& http,
-                    const sdk::Clock& clock, std::unique_ptr<sdk::Logger> logger,
-                    sdk::Secrets& secrets)
+  ConnectionContext(std::string connection_id, sdk::ConfigNode config,
+                    const SharedServices& services, std::unique_ptr<sdk::Logger> logger)
       : connection_id_(std::move(connection_id)),
         config_(std::move(config)),
-        http_(http),
-        clock_(clock),
-        logger_(std::move(logger)),
-        secrets_(secrets) {}
+        services_(services),
+        logger_(std::move(logger)) {}
 
   // sdk::PluginContext
   std::string_view connection_id() const noexcept override { return connection_id_; }
   const sdk::ConfigNode& config() const noexcept override { return config_; }
-  sdk::HttpClient& http() noexcept override { return http_; }
-  const sdk::Clock& clock() const noexcept override { return clock_; }
+  sdk::HttpClient& http() noexcept override { return services_.http; }
+  const sdk::Clock& clock() const noexcept override { return services_.clock; }
   sdk::Logger& logger() noexcept override { return *logger_; }
-  sdk::Secrets& secrets() noexcept override { return secrets_; }
+  sdk::Secrets& secrets() noexcept override { return services_.secrets; }
+  sdk::TokenVerifier& tokens() noexcept override { return services_.tokens; }
+  const sdk::Crypto& crypto() const noexcept override { return services_.crypto; }
 
  private:
   std::string connection_id_;
   sdk::ConfigNode config_;
-  sdk::HttpClient& http_;
-  const sdk::Clock& clock_;
+  SharedServices services_;
   std::unique_ptr<sdk::Logger> logger_;
-  sdk::Secrets& secrets_;
 };
 
 struct Connection {

@@ -82,10 +82,6 @@ http::Response SignInService::login(const http::Request& request) const {
   auto params = request_params(request);
   if (!params) return fail(label, Outcome::invalid_request, "login parameters malformed");
   const std::string return_to = take_param(*params, kReturnToParameter);
-  auto return_url = deps_.return_urls.resolve(return_to);
-  if (!return_url || return_url->size() > session::LoginStateSealer::kMaxReturnUrlBytes) {
-    return fail(label, Outcome::return_url_not_allowed, "return_to refused");
-  }
 
   sdk::LoginRequest login;
   login.redirect_uri = connection->redirect_uri;
@@ -102,13 +98,18 @@ http::Response SignInService::login(const http::Request& request) const {
   if (redirect->flow_data.size() > session::LoginStateSealer::kMaxFlowDataBytes) {
     return fail(label, Outcome::internal, "plugin flow data exceeds 1 KiB");
   }
+  // An explicit return_to wins; a provider's wish (LTI target_link_uri) comes next. Either must
+  // fall under session.return_urls.
+  auto return_url = deps_.return_urls.resolve(!return_to.empty() ? return_to : redirect->return_to);
+  if (!return_url || return_url->size() > session::LoginStateSealer::kMaxReturnUrlBytes) {
+    return fail(label, Outcome::return_url_not_allowed, "return URL refused");
+  }
 
   const session::LoginState state{
       connection->config.id,  login.nonce,
       code_verifier,          std::move(redirect->flow_data),
       std::move(*return_url), deps_.clock.now() + settings_.login_timeout};
-  const session::CookieOptions cookie{settings_.cookie_secure, session::SameSite::lax, "/",
-                                      settings_.login_timeout};
+  const session::CookieOptions cookie = state_cookie_options(*connection, settings_.login_timeout);
   http::Response response = http::Response::redirect(redirect->url);
   response.headers.emplace_back(
       "Set-Cookie", session::make_set_cookie(
@@ -150,8 +151,9 @@ http::Response SignInService::callback(const http::Request& request) const {
       http::Response page = fail(label, refused,
                                  "state not started by this browser, expired, "
                                  "for another connection or already used");
-      page.headers.emplace_back("Set-Cookie",
-                                session::make_clear_cookie(spent_cookie, cookie_options({})));
+      page.headers.emplace_back(
+          "Set-Cookie",
+          session::make_clear_cookie(spent_cookie, state_cookie_options(*connection, {})));
       return page;
     }
     callback.login = sdk::StartedLogin{std::move(started->nonce), std::move(started->code_verifier),
@@ -173,10 +175,19 @@ http::Response SignInService::callback(const http::Request& request) const {
       identity ? finish(*connection, *identity, return_url, request)
                : fail(label, outcome_of(identity.error().code), identity.error().detail);
   if (!spent_cookie.empty()) {
-    response.headers.emplace_back("Set-Cookie",
-                                  session::make_clear_cookie(spent_cookie, cookie_options({})));
+    response.headers.emplace_back(
+        "Set-Cookie",
+        session::make_clear_cookie(spent_cookie, state_cookie_options(*connection, {})));
   }
   return response;
+}
+
+session::CookieOptions SignInService::state_cookie_options(const Connection& connection,
+                                                           std::chrono::seconds max_age) const {
+  session::CookieOptions options = cookie_options(max_age);
+  // A cross-site form POST (LTI) carries only SameSite=None cookies.
+  if (connection.plugin->callback_is_cross_site_post()) options.same_site = session::SameSite::none;
+  return options;
 }
 
 session::CookieOptions SignInService::cookie_options(std::chrono::seconds max_age) const {

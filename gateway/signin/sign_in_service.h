@@ -79,6 +79,9 @@ class SignInService {
                         const std::string& return_url, const http::Request& request) const;
 
   session::CookieOptions cookie_options(std::chrono::seconds max_age) const;
+  // The sign-in state cookie's options for `connection`.
+  session::CookieOptions state_cookie_options(const Connection& connection,
+                                              std::chrono::seconds max_age) const;
 
   SignInDependencies deps_;
   SignInSettings settings_;

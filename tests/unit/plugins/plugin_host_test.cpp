@@ -16,6 +16,8 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "lmsgw/sdk/testing/mocks.h"
+
 namespace lmsgw::plugins {
 namespace {
 
@@ -46,47 +48,19 @@ bool is_mapped(const std::string& path) {
   return false;
 }
 
-class FakeHttp final : public sdk::HttpClient {
+// A plugin context whose services all refuse: the probes only need one to exist.
+class FakeContext {
  public:
-  sdk::Result<sdk::HttpResponse> send(const sdk::HttpRequest&) noexcept override {
-    return sdk::Error{sdk::ErrorCode::upstream_unavailable, "no network in this test"};
-  }
-};
-
-class FakeClock final : public sdk::Clock {
- public:
-  std::chrono::system_clock::time_point now() const noexcept override { return {}; }
-};
-
-class FakeLogger final : public sdk::Logger {
- public:
-  void log(sdk::LogLevel, std::string_view,
-           std::initializer_list<sdk::LogField>) noexcept override {}
-};
-
-class FakeSecrets final : public sdk::Secrets {
- public:
-  sdk::Result<sdk::Secret> resolve(const sdk::ConfigNode& node) noexcept override {
-    return node.error("no secrets in this test");
-  }
-};
-
-class FakeContext final : public sdk::PluginContext {
- public:
-  explicit FakeContext(sdk::ConfigNode config) : config_(std::move(config)) {}
-  std::string_view connection_id() const noexcept override { return "probe"; }
-  const sdk::ConfigNode& config() const noexcept override { return config_; }
-  sdk::HttpClient& http() noexcept override { return http_; }
-  const sdk::Clock& clock() const noexcept override { return clock_; }
-  sdk::Logger& logger() noexcept override { return logger_; }
-  sdk::Secrets& secrets() noexcept override { return secrets_; }
+  explicit FakeContext(sdk::ConfigNode config)
+      : context_(std::move(config), http_, clock_, logger_, secrets_, "probe") {}
+  operator sdk::PluginContext&() noexcept { return context_; }  // NOLINT: implicit on purpose
 
  private:
-  sdk::ConfigNode config_;
-  FakeHttp http_;
-  FakeClock clock_;
-  FakeLogger logger_;
-  FakeSecrets secrets_;
+  ::testing::NiceMock<sdk::testing::MockHttpClient> http_;
+  sdk::testing::FixedClock clock_;
+  sdk::testing::RecordingLogger logger_;
+  sdk::testing::MapSecrets secrets_;
+  sdk::testing::TestContext context_;
 };
 
 sdk::ConfigNode empty_config() {
@@ -370,3 +344,4 @@ TEST_F(PluginHostTest, CreateReportsUnknownPluginsAndPluginErrors) {
 
 }  // namespace
 }  // namespace lmsgw::plugins
+

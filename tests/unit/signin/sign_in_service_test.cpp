@@ -27,7 +27,7 @@ class ScriptedPlugin final : public sdk::AuthPlugin {
   sdk::Result<sdk::LoginRedirect> begin(const sdk::LoginRequest& request) noexcept override {
     login = request;
     return sdk::LoginRedirect{"https://provider.example/authorize?state=" + request.state,
-                              flow_data};
+                              flow_data, return_to};
   }
   sdk::Result<sdk::ExternalIdentity> complete(
       const sdk::CallbackRequest& request) noexcept override {
@@ -38,6 +38,7 @@ class ScriptedPlugin final : public sdk::AuthPlugin {
   sdk::LoginRequest login;
   sdk::CallbackRequest callback;
   std::string flow_data = "flow";
+  std::string return_to;
   sdk::ExternalIdentity identity;
 };
 
@@ -222,6 +223,22 @@ TEST_F(SignInServiceTest, OversizedFlowDataAndReturnUrlsAreRefusedBeforeACookieI
   page = service_->login(long_return.view());
   EXPECT_EQ(page.status, 400);
   EXPECT_THAT(page.body, HasSubstr("return_url_not_allowed"));
+}
+
+TEST_F(SignInServiceTest, AProvidersReturnUrlIsUsedOnlyUnderTheAllowlist) {
+  plugin_->return_to = "https://app.example.org/lessons/7";
+  auto [state, cookie] = start_login();
+  EXPECT_EQ(location(call_back(state, cookie)), "https://app.example.org/lessons/7");
+
+  // An explicit return_to of the login request wins over the provider's.
+  auto [state2, cookie2] = start_login("return_to=https%3A%2F%2Fapp.example.org%2Fmine");
+  EXPECT_EQ(location(call_back(state2, cookie2)), "https://app.example.org/mine");
+
+  plugin_->return_to = "https://evil.example/";
+  FakeRequest login = get("/login/clever", "");
+  http::Response refused = service_->login(login.view());
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_THAT(refused.body, HasSubstr("return_url_not_allowed"));
 }
 
 TEST_F(SignInServiceTest, AnUnavailableConnectionAnswers503) {

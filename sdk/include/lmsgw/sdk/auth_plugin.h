@@ -41,9 +41,14 @@ struct LoginRequest {
 /// Where to send the browser, and what to remember until the callback.
 struct LoginRedirect {
   std::string url;
-  /// Opaque data the core keeps server-side with the state and hands back on the callback
-  /// (at most 4 KiB). It is never sent to the browser.
+  /// Opaque data the core keeps with the state and hands back on the callback (at most
+  /// 1 KiB). It travels sealed (encrypted and authenticated) in a cookie: the browser can
+  /// neither read nor change it.
   std::string flow_data;
+  /// Where the provider asked the browser to land after sign-in (LTI's target_link_uri), if
+  /// anywhere. The core uses it only when it falls under session.return_urls, and refuses the
+  /// sign-in otherwise; an explicit `return_to` of the login request wins.
+  std::string return_to;
 };
 
 /// What the core kept from `begin` for this callback, after checking the state.
@@ -87,6 +92,11 @@ class BOOST_SYMBOL_VISIBLE AuthPlugin {
 
   /// Whether this plugin can complete a sign-in that the provider started (no `login`).
   virtual bool supports_provider_initiated() const noexcept { return false; }
+
+  /// Whether the provider delivers the callback as a cross-site form POST (LTI 1.3's
+  /// form_post): the core then sends the sign-in's state cookie with SameSite=None, since
+  /// browsers withhold SameSite=Lax cookies from such a POST.
+  virtual bool callback_is_cross_site_post() const noexcept { return false; }
 
   /// Verifies and decodes a provider notification.
   virtual Result<std::vector<ProviderSignal>> handle_signal(const WebhookRequest&) noexcept {

@@ -8,9 +8,11 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <boost/config.hpp>
 #include "lmsgw/sdk/config_node.h"
@@ -84,6 +86,58 @@ class BOOST_SYMBOL_VISIBLE Secrets {
   virtual Result<Secret> resolve(const ConfigNode& node) noexcept = 0;
 };
 
+/// What a JWT must satisfy (see TokenVerifier). Every list is an allowlist; an empty list
+/// refuses every token, so a forgotten setting can never mean "anything goes".
+struct JwtCheck {
+  /// Where the provider publishes its keys; https.
+  std::string jwks_uri;
+  /// Algorithms accepted: any of "RS256", "ES256", "EdDSA". Nothing else is ever accepted.
+  std::vector<std::string> algorithms;
+  /// `iss` must equal one of these.
+  std::vector<std::string> issuers;
+  /// `aud` (a string or an array) must contain one of these.
+  std::vector<std::string> audiences;
+  /// When set, the `nonce` claim must equal it.
+  std::optional<std::string> nonce;
+  /// Allowance for clock skew on exp, nbf and iat.
+  std::chrono::seconds leeway{60};
+  /// Security event tokens carry no `exp`; everything else must.
+  bool require_expiry = true;
+  /// When set, the header's `typ` must name this media type.
+  std::optional<std::string> typ;
+};
+
+/// A token whose signature, issuer, audience, times and nonce have been checked.
+struct VerifiedJwt {
+  std::string header;  ///< the protected header, JSON text
+  std::string claims;  ///< the payload, JSON text
+  std::string algorithm;
+  std::string kid;
+};
+
+/// Verifies JWTs against a provider's published keys, so that no plugin hand-rolls JOSE.
+/// The JWKS is fetched through the context's HTTP client, cached (for its Cache-Control
+/// max-age, between one minute and a day), and fetched again when a token names a kid it
+/// does not hold (at most once a minute per JWKS). Each key is used only with the algorithm of
+/// its type, never with the one a token's header claims.
+class BOOST_SYMBOL_VISIBLE TokenVerifier {
+ public:
+  virtual ~TokenVerifier() = default;
+  /// Errors: token_invalid (the token), upstream_* (the JWKS could not be had).
+  virtual Result<VerifiedJwt> verify(std::string_view compact, const JwtCheck& check) noexcept = 0;
+};
+
+/// The gateway's keyed hashing and comparisons, for provider protocols that need them
+/// (Facebook's appsecret_proof and signed_request).
+class BOOST_SYMBOL_VISIBLE Crypto {
+ public:
+  virtual ~Crypto() = default;
+  /// HMAC-SHA-256, the raw 32 bytes.
+  virtual std::string hmac_sha256(std::string_view key, std::string_view data) const noexcept = 0;
+  /// Equal contents, compared without an early exit.
+  virtual bool constant_time_equal(std::string_view a, std::string_view b) const noexcept = 0;
+};
+
 class BOOST_SYMBOL_VISIBLE PluginContext {
  public:
   virtual ~PluginContext() = default;
@@ -96,6 +150,8 @@ class BOOST_SYMBOL_VISIBLE PluginContext {
   virtual const Clock& clock() const noexcept = 0;
   virtual Logger& logger() noexcept = 0;
   virtual Secrets& secrets() noexcept = 0;
+  virtual TokenVerifier& tokens() noexcept = 0;
+  virtual const Crypto& crypto() const noexcept = 0;
 };
 
 }  // namespace lmsgw::sdk

@@ -13,7 +13,7 @@ class FixedRedirect final : public AuthPlugin {
  public:
   Result<LoginRedirect> begin(const LoginRequest& request) noexcept override {
     return guarded([&]() -> Result<LoginRedirect> {
-      return LoginRedirect{"https://provider.example/authorize?state=" + request.state, ""};
+      return LoginRedirect{"https://provider.example/authorize?state=" + request.state, "", ""};
     });
   }
   Result<ExternalIdentity> complete(const CallbackRequest&) noexcept override {

@@ -33,6 +33,20 @@ class MockLogger : public Logger {
               (noexcept, override));
 };
 
+class MockTokenVerifier : public TokenVerifier {
+ public:
+  MOCK_METHOD(Result<VerifiedJwt>, verify, (std::string_view compact, const JwtCheck& check),
+              (noexcept, override));
+};
+
+class MockCrypto : public Crypto {
+ public:
+  MOCK_METHOD(std::string, hmac_sha256, (std::string_view key, std::string_view data),
+              (const, noexcept, override));
+  MOCK_METHOD(bool, constant_time_equal, (std::string_view a, std::string_view b),
+              (const, noexcept, override));
+};
+
 /// A clock that only moves when the test moves it.
 class FixedClock : public Clock {
  public:
@@ -95,7 +109,8 @@ class MapSecrets : public Secrets {
   std::map<std::string, std::string> values_;
 };
 
-/// A PluginContext over test doubles the test owns.
+/// A PluginContext over test doubles the test owns. Token verification and crypto default to
+/// strict mocks that fail the test if used; give your own with use_tokens() / use_crypto().
 class TestContext : public PluginContext {
  public:
   TestContext(ConfigNode config, HttpClient& http, const Clock& clock, Logger& logger,
@@ -107,12 +122,17 @@ class TestContext : public PluginContext {
         secrets_(secrets),
         connection_id_(std::move(connection_id)) {}
 
+  void use_tokens(TokenVerifier& tokens) { tokens_ = &tokens; }
+  void use_crypto(const Crypto& crypto) { crypto_ = &crypto; }
+
   std::string_view connection_id() const noexcept override { return connection_id_; }
   const ConfigNode& config() const noexcept override { return config_; }
   HttpClient& http() noexcept override { return http_; }
   const Clock& clock() const noexcept override { return clock_; }
   Logger& logger() noexcept override { return logger_; }
   Secrets& secrets() noexcept override { return secrets_; }
+  TokenVerifier& tokens() noexcept override { return *tokens_; }
+  const Crypto& crypto() const noexcept override { return *crypto_; }
 
  private:
   ConfigNode config_;
@@ -121,6 +141,10 @@ class TestContext : public PluginContext {
   Logger& logger_;
   Secrets& secrets_;
   std::string connection_id_;
+  ::testing::StrictMock<MockTokenVerifier> unused_tokens_;
+  ::testing::StrictMock<MockCrypto> unused_crypto_;
+  TokenVerifier* tokens_ = &unused_tokens_;
+  const Crypto* crypto_ = &unused_crypto_;
 };
 
 /// Builds a flat mapping ConfigNode from key/value pairs (values are scalars), for tests.

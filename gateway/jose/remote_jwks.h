@@ -1,0 +1,54 @@
+// sdk::TokenVerifier for plugins: verifies JWTs against keys a provider publishes at a JWKS
+// URL, with one audited implementation of JOSE (this module) for every plugin.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "jose/key_set.h"
+#include "lmsgw/sdk/context.h"
+#include "lmsgw/sdk/http.h"
+
+namespace lmsgw::jose {
+
+class RemoteJwksVerifier final : public sdk::TokenVerifier {
+ public:
+  // A JWKS is kept for its Cache-Control max-age, clamped to this range (an hour without one).
+  static constexpr std::chrono::seconds kMinKeep{60};
+  static constexpr std::chrono::seconds kMaxKeep{24 * 3600};
+  static constexpr std::chrono::seconds kDefaultKeep{3600};
+  // A kid the cached set lacks triggers a fetch at most this often per JWKS URL, so a flood of
+  // tokens with made-up kids cannot turn into a flood of requests to the provider.
+  static constexpr std::chrono::seconds kRefetchInterval{60};
+  static constexpr std::size_t kMaxJwksBytes = 256 * 1024;
+
+  RemoteJwksVerifier(sdk::HttpClient& http, const sdk::Clock& clock);
+
+  // sdk::TokenVerifier
+  sdk::Result<sdk::VerifiedJwt> verify(std::string_view compact,
+                                       const sdk::JwtCheck& check) noexcept override;
+
+ private:
+  using TimePoint = std::chrono::system_clock::time_point;
+  struct Fetched {
+    KeySet keys;
+    TimePoint fetched_at{};
+    TimePoint keep_until{};
+  };
+
+  // The set for `uri`: cached when fresh, fetched otherwise, or when `kid` is missing from it
+  // and the last fetch is older than kRefetchInterval.
+  sdk::Result<std::shared_ptr<const Fetched>> keys_for(const std::string& uri,
+                                                       const std::string& kid);
+  sdk::Result<std::shared_ptr<const Fetched>> fetch(const std::string& uri);
+
+  sdk::HttpClient& http_;
+  const sdk::Clock& clock_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const Fetched>> cache_;
+};
+
+}  // namespace lmsgw::jose
