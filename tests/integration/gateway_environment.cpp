@@ -1,6 +1,5 @@
 #include "tests/integration/gateway_environment.h"
 
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <sstream>
@@ -11,8 +10,6 @@ namespace {
 
 constexpr std::string_view kClientId = "it-client";
 constexpr std::string_view kClientSecret = "it-client-secret-0123456789";
-constexpr std::string_view kIntrospectionSecret = "it-introspection-secret";
-constexpr std::string_view kPepper = "it-pepper-0123456789abcdefghijklmnopqrstuvwxyz";
 
 // Three Clever users: a student and a teacher of the connected district, and a student of a
 // district that never connected. Every field the gateway must drop carries a canary.
@@ -65,12 +62,10 @@ GatewayEnvironment::GatewayEnvironment(std::vector<std::string> extra_return_url
   pki_ = make_test_pki(dir_.path() / "pki");
   write_file(dir_.path() / "fixture.json", kFixture);
   write_private(dir_.path() / "client-secret", kClientSecret);
-  write_private(dir_.path() / "pepper", kPepper);
-  write_private(dir_.path() / "introspection-secret", kIntrospectionSecret);
-  clever_port_ = free_port();
   gateway_port_ = free_port();
+  clever_port_ = free_port();
 
-  const std::string gateway = gateway_url();
+  const std::string gateway = "http://127.0.0.1:" + std::to_string(gateway_port_);
   std::vector<std::string> args;
   auto flag = [&args](std::string name, std::string value) {
     args.push_back(std::move(name));
@@ -98,90 +93,45 @@ GatewayEnvironment::GatewayEnvironment(std::vector<std::string> extra_return_url
 
 GatewayEnvironment::~GatewayEnvironment() = default;
 
-std::string GatewayEnvironment::gateway_url() const {
-  return "http://127.0.0.1:" + std::to_string(gateway_port_);
-}
+std::string GatewayEnvironment::gateway_url() const { return gateway_->url(); }
 std::string GatewayEnvironment::clever_url() const {
   return "https://127.0.0.1:" + std::to_string(clever_port_);
 }
-std::string GatewayEnvironment::return_url() const { return gateway_url() + "/healthz"; }
-
-std::string GatewayEnvironment::return_url_list() const {
-  std::string list;
-  for (const std::string& url : extra_return_urls_) list += ", " + url;
-  return list;
-}
+std::string GatewayEnvironment::return_url() const { return gateway_->return_url(); }
 
 void GatewayEnvironment::start_gateway(bool trust_test_ca) {
-  std::ostringstream yaml;
-  const std::string clever_config =
-      "    config:\n"
-      "      client_id: " +
-      std::string(kClientId) +
-      "\n"
-      "      client_secret: file:client-secret\n"
-      "      authorize_url: " +
-      clever_url() +
-      "/oauth/authorize\n"
-      "      token_url: " +
-      clever_url() +
-      "/oauth/tokens\n"
-      "      api_base_url: " +
-      clever_url() + "\n";
-  yaml << "server:\n"
-       << "  listen: 127.0.0.1:" << gateway_port_ << "\n"
-       << "  public_url: " << gateway_url() << "\n"
-       << "  threads: 2\n"
-       << "logging:\n  level: debug\n  file: gateway.log\n"
-       << "store:\n  sqlite:\n    path: lmsgw.db\n"
-       << "secrets:\n  pepper: file:pepper\n"
-       << (trust_test_ca ? "http_client:\n  ca_file: " + pki_.ca_certificate_file +
-                               "\n  use_system_trust_store: false\n"
-                         : std::string())
-       << "session:\n  cookie_secure: false\n"
-       << "  return_urls: [" << return_url() << return_url_list() << "]\n"
-       << "  default_return_url: " << return_url() << "\n"
-       << "tokens:\n  audience: " << kTokenAudience << "\n  keys_directory: keys\n"
-       << "  introspection_clients:\n    it-backend: file:introspection-secret\n"
-       << "plugins:\n  directories: [" << LMSGW_PLUGIN_DIR << "]\n  load:\n    - name: clever\n"
-       << "districts:\n  springfield: {}\n"
-       << "connections:\n"
-       << "  clever:\n    plugin: clever\n    provider_districts: {\"" << kConnectedDistrict
-       << "\": springfield}\n"
-       << clever_config << "  clever-portal:\n    plugin: clever\n    provider_districts: {\""
-       << kConnectedDistrict << "\": springfield}\n    allow_provider_initiated: true\n"
-       << clever_config
-       // One district for everyone: a Clever user still names a (then unmapped) district.
-       << "  clever-fixed:\n    plugin: clever\n    district: springfield\n"
-       << clever_config
-       // Its callback is not registered at the fake Clever.
-       << "  clever-unregistered:\n    plugin: clever\n    district: springfield\n"
-       << "    allow_provider_initiated: true\n"
-       << clever_config;
-  write_file(dir_.path() / "gateway.yaml", yaml.str());
-
-  gateway_ = std::make_unique<ChildProcess>(
-      program(LMSGW_GATEWAY_BIN),
-      std::vector<std::string>{"--config", (dir_.path() / "gateway.yaml").string()},
-      dir_.path() / "gateway.stderr");
-  TestBrowser probe(pki_.ca_certificate_file);
-  if (!eventually([&] {
-        try {
-          return probe.get(gateway_url() + "/healthz").status == 200;
-        } catch (const std::exception&) {
-          return false;
-        }
-      })) {
-    throw std::runtime_error("gateway did not start: " + gateway_->output() +
-                             read_file(gateway_log()));
-  }
-}
-
-int GatewayEnvironment::stop_gateway(int signal) {
-  const int code = gateway_->stop(signal);
+  const std::string clever_config = "    config:\n      client_id: " + std::string(kClientId) +
+                                    "\n      client_secret: file:client-secret\n"
+                                    "      authorize_url: " +
+                                    clever_url() +
+                                    "/oauth/authorize\n"
+                                    "      token_url: " +
+                                    clever_url() +
+                                    "/oauth/tokens\n"
+                                    "      api_base_url: " +
+                                    clever_url() + "\n";
+  const std::string mapped =
+      "    provider_districts: {\"" + std::string(kConnectedDistrict) + "\": springfield}\n";
+  GatewaySetup setup;
+  setup.ca_file = trust_test_ca ? pki_.ca_certificate_file : std::string();
+  setup.plugins = {"clever"};
+  setup.extra_return_urls = extra_return_urls_;
+  setup.port = gateway_port_;
+  setup.connections_yaml =
+      "  clever:\n    plugin: clever\n" + mapped + clever_config +
+      "  clever-portal:\n    plugin: clever\n" + mapped + "    allow_provider_initiated: true\n" +
+      clever_config +
+      // One district for everyone: a Clever user still names a (then unmapped) district.
+      "  clever-fixed:\n    plugin: clever\n    district: springfield\n" + clever_config +
+      // Its callback is not registered at the fake Clever.
+      "  clever-unregistered:\n    plugin: clever\n    district: springfield\n"
+      "    allow_provider_initiated: true\n" +
+      clever_config;
   gateway_.reset();
-  return code;
+  gateway_ = std::make_unique<GatewayProcess>(dir_.path(), std::move(setup));
 }
+
+int GatewayEnvironment::stop_gateway(int signal) { return gateway_->stop(signal); }
 
 sdk::HttpResponse GatewayEnvironment::sign_in(TestBrowser& browser, std::string_view connection,
                                               std::string_view user_id) {
@@ -215,32 +165,10 @@ std::string GatewayEnvironment::access_token(TestBrowser& browser) {
 }
 
 int GatewayEnvironment::count_rows(std::string_view table) const {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(database().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    throw std::runtime_error("cannot open the gateway database");
-  }
-  sqlite3_stmt* statement = nullptr;
-  const std::string sql = "SELECT COUNT(*) FROM " + std::string(table);
-  int count = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
-      sqlite3_step(statement) == SQLITE_ROW) {
-    count = sqlite3_column_int(statement, 0);
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return count;
+  return gateway_->count_rows(table);
 }
 
-double GatewayEnvironment::metric(std::string_view sample) {
-  const std::string text = control_->get(gateway_url() + "/metrics").body;
-  const std::string prefix = std::string(sample) + " ";
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with(prefix)) return std::stod(line.substr(prefix.size()));
-  }
-  return -1;
-}
+double GatewayEnvironment::metric(std::string_view sample) { return gateway_->metric(sample); }
 
 void GatewayEnvironment::inject_fault(std::string_view query) {
   sdk::HttpResponse response =
@@ -255,14 +183,6 @@ int GatewayEnvironment::fake_counter(std::string_view name) {
   return at == std::string::npos ? 0 : std::stoi(body.substr(at + key.size()));
 }
 
-std::string GatewayEnvironment::persisted_bytes() const {
-  std::string bytes;
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    bytes += read_file(database().string() + suffix);
-  }
-  bytes += read_file(gateway_log());
-  bytes += read_file(dir_.path() / "gateway.stderr");
-  return bytes;
-}
+std::string GatewayEnvironment::persisted_bytes() const { return gateway_->persisted_bytes(); }
 
 }  // namespace lmsgw::testing

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lmsgw/sdk/http.h"
+#include "tests/support/gateway_process.h"
 #include "tests/support/process.h"
 #include "tests/support/test_browser.h"
 #include "tests/support/test_pki.h"
@@ -20,8 +21,8 @@ inline constexpr std::string_view kTeacherId = "6620aa00000000000000b002";
 inline constexpr std::string_view kOtherDistrictStudentId = "6620aa00000000000000b003";
 inline constexpr std::string_view kConnectedDistrict = "6620aa00000000000000d001";
 // The gateway's tokens: their audience, and the backend allowed to introspect them.
-inline constexpr std::string_view kTokenAudience = "it-platform";
-inline constexpr std::string_view kIntrospectionClient = "it-backend:it-introspection-secret";
+inline constexpr std::string_view kTokenAudience = "test-platform";
+inline constexpr std::string_view kIntrospectionClient = "test-backend:test-introspection-secret";
 
 // Personal data of the student that must never be persisted or passed to the platform. (Her
 // raw Clever id must not be persisted either, but the browser legitimately carries it to
@@ -45,8 +46,6 @@ class GatewayEnvironment {
   // Where sign-ins return to (an allowlisted gateway page, so no other server is needed).
   std::string return_url() const;
   const std::filesystem::path& directory() const { return dir_.path(); }
-  std::filesystem::path database() const { return dir_.path() / "lmsgw.db"; }
-  std::filesystem::path gateway_log() const { return dir_.path() / "gateway.log"; }
   const TestPki& pki() const { return pki_; }
 
   // /login/{connection} with login_hint, followed through the fake Clever and back.
@@ -73,15 +72,13 @@ class GatewayEnvironment {
   std::string persisted_bytes() const;
 
  private:
-  std::string return_url_list() const;
-
   TempDir dir_;
   TestPki pki_;
   std::vector<std::string> extra_return_urls_;
-  std::uint16_t clever_port_ = 0;
   std::uint16_t gateway_port_ = 0;
+  std::uint16_t clever_port_ = 0;
   std::unique_ptr<ChildProcess> clever_;
-  std::unique_ptr<ChildProcess> gateway_;
+  std::unique_ptr<GatewayProcess> gateway_;
   std::unique_ptr<TestBrowser> control_;
 };
 
