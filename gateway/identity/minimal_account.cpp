@@ -36,6 +36,8 @@ std::string_view to_string(AccountRole role) noexcept {
       return "teacher";
     case AccountRole::district_admin:
       return "district_admin";
+    case AccountRole::guardian:
+      return "guardian";
   }
   return "student";
 }
@@ -44,6 +46,7 @@ std::optional<AccountRole> account_role_from_string(std::string_view text) noexc
   if (text == "student") return AccountRole::student;
   if (text == "teacher") return AccountRole::teacher;
   if (text == "district_admin") return AccountRole::district_admin;
+  if (text == "guardian") return AccountRole::guardian;
   return std::nullopt;
 }
 

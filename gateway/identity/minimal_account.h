@@ -12,8 +12,14 @@
 
 namespace lmsgw::identity {
 
-// Roles an account may hold (PRIVACY.md A). Providers' staff sign in as teachers.
-enum class AccountRole : std::uint8_t { student = 1, teacher = 2, district_admin = 3 };
+// Roles an account may hold (PRIVACY.md A). Providers' staff sign in as teachers. A guardian
+// (a parent signing in through a family-facing provider) is an adult who holds no student data.
+enum class AccountRole : std::uint8_t {
+  student = 1,
+  teacher = 2,
+  district_admin = 3,
+  guardian = 4
+};
 
 std::string_view to_string(AccountRole role) noexcept;
 std::optional<AccountRole> account_role_from_string(std::string_view text) noexcept;
@@ -49,8 +55,9 @@ struct MinimalAccount {
   std::optional<std::string> district_id;  // internal district id
   std::string display_name;
   std::optional<AgeRecord> age;              // students only
-  std::optional<crypto::Digest> email_hash;  // keyed hash; every role
-  std::optional<std::string> email;          // plaintext: teachers and admins only, never students
+  std::optional<crypto::Digest> email_hash;  // keyed hash of a verified email; every role
+  std::optional<std::string>
+      email;  // plaintext: teachers and admins only, never students/guardians
 
   friend bool operator==(const MinimalAccount&, const MinimalAccount&) = default;
 };

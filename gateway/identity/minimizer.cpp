@@ -126,7 +126,9 @@ std::string display_name_for(const sdk::ExternalIdentity& identity, AccountRole 
     }
     return first;
   }
-  if (policy.staff == StaffNameStyle::full_name) return staff_full_name(identity);
+  if (role != AccountRole::guardian && policy.staff == StaffNameStyle::full_name) {
+    return staff_full_name(identity);
+  }
   return display_first_name(identity);
 }
 
@@ -141,6 +143,7 @@ std::optional<AccountRole> account_role_for(sdk::Role role) noexcept {
     case sdk::Role::district_admin:
       return AccountRole::district_admin;
     case sdk::Role::guardian:
+      return AccountRole::guardian;
     case sdk::Role::unknown:
       return std::nullopt;
   }
@@ -217,8 +220,13 @@ sdk::Result<Minimized> Minimizer::minimize(const sdk::ExternalIdentity& identity
   if (identity.email) {
     const std::string_view trimmed = trim_ascii(*identity.email);
     if (!trimmed.empty()) {
-      out.account.email_hash = email_hash(trimmed);
-      if (*role != AccountRole::student) out.account.email = std::string(trimmed);
+      // The hash links accounts, so an address the provider does not vouch for must never
+      // produce one: anyone could claim it.
+      if (identity.email_verified) out.account.email_hash = email_hash(trimmed);
+      // Plaintext only to reach staff (PRIVACY.md A).
+      if (*role == AccountRole::teacher || *role == AccountRole::district_admin) {
+        out.account.email = std::string(trimmed);
+      }
     }
   }
   return out;

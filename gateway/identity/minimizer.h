@@ -41,8 +41,8 @@ class Minimizer {
 
   // `identity_namespace` separates subjects of different providers (e.g. "clever").
   // `district_id` is the internal district the core resolved, if any. `today` is the date
-  // the age is computed on. Fails with not_permitted for roles that may not hold an account
-  // (guardian, unknown) and invalid_request for an empty subject or namespace.
+  // the age is computed on. Fails with not_permitted for a role that may not hold an account
+  // (unknown) and invalid_request for an empty subject or namespace.
   sdk::Result<Minimized> minimize(const sdk::ExternalIdentity& identity,
                                   std::string_view identity_namespace,
                                   std::optional<std::string> district_id, const NamePolicy& policy,

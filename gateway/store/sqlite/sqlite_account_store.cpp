@@ -199,6 +199,10 @@ class Transaction {
 struct Migration {
   int version;
   const char* sql;
+  // SQLite cannot alter a CHECK constraint, so such a migration rebuilds the table; foreign
+  // keys are off meanwhile (or dropping the old table would cascade into its children) and
+  // checked before commit.
+  bool rebuilds_tables = false;
 };
 
 // Append only: a released migration never changes, a new one gets the next version.
@@ -254,6 +258,33 @@ CREATE TABLE revocations (
   revoked_through INTEGER NOT NULL
 ) STRICT;
 )sql"},
+    Migration{3, R"sql(
+CREATE TABLE accounts_rebuilt (
+  id              TEXT PRIMARY KEY NOT NULL,
+  role            TEXT NOT NULL
+                  CHECK (role IN ('student', 'teacher', 'district_admin', 'guardian')),
+  district_id     TEXT NULL REFERENCES districts (id),
+  display_name    TEXT NOT NULL,
+  age_years       INTEGER NULL CHECK (age_years IS NULL OR age_years >= 0),
+  age_computed_on TEXT NULL,
+  email_hash      BLOB NULL CHECK (email_hash IS NULL OR length(email_hash) = 32),
+  email           TEXT NULL,
+  created_at      INTEGER NOT NULL,
+  last_sign_in_at INTEGER NOT NULL,
+  -- PRIVACY.md A: a student's or a guardian's email is only ever kept as a keyed hash (the
+  -- plaintext is allowed only to reach staff); only students have an age.
+  CHECK (role NOT IN ('student', 'guardian') OR email IS NULL),
+  CHECK (role = 'student' OR age_years IS NULL),
+  CHECK ((age_years IS NULL) = (age_computed_on IS NULL))
+) STRICT;
+INSERT INTO accounts_rebuilt SELECT id, role, district_id, display_name, age_years,
+  age_computed_on, email_hash, email, created_at, last_sign_in_at FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_rebuilt RENAME TO accounts;
+CREATE INDEX accounts_by_district ON accounts (district_id);
+CREATE INDEX accounts_by_email_hash ON accounts (email_hash);
+)sql",
+              true},
 };
 
 constexpr int kLatestVersion = kMigrations.back().version;
@@ -311,8 +342,33 @@ sdk::Error newer_schema_error(int found) {
                         "); upgrade lms-gateway"};
 }
 
+// Foreign-key enforcement can only change outside a transaction; restored on every exit.
+class ForeignKeysSuspended {
+ public:
+  explicit ForeignKeysSuspended(sqlite3* db) : db_(db) {
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, 0, nullptr);
+  }
+  ~ForeignKeysSuspended() { sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, 1, nullptr); }
+  ForeignKeysSuspended(const ForeignKeysSuspended&) = delete;
+  ForeignKeysSuspended& operator=(const ForeignKeysSuspended&) = delete;
+
+ private:
+  sqlite3* db_;
+};
+
+sdk::Result<void> check_foreign_keys(sqlite3* db) {
+  auto stmt = Statement::prepare(db, "PRAGMA foreign_key_check", "migrate: foreign key check");
+  if (!stmt) return stmt.error();
+  auto row = stmt->step();
+  if (!row) return row.error();
+  if (*row) return sqlite_error("migrate", "a rebuilt table broke a foreign key");
+  return {};
+}
+
 sdk::Result<void> migrate(sqlite3* db) {
   for (const Migration& migration : kMigrations) {
+    std::optional<ForeignKeysSuspended> suspended;
+    if (migration.rebuilds_tables) suspended.emplace(db);
     auto tx = Transaction::begin(db);
     if (!tx) return tx.error();
     // Read inside the write lock: another process may have migrated since we looked.
@@ -330,6 +386,9 @@ sdk::Result<void> migrate(sqlite3* db) {
       return made.error();
     }
     if (auto applied = exec(db, migration.sql, "migrate"); !applied) return applied.error();
+    if (migration.rebuilds_tables) {
+      if (auto intact = check_foreign_keys(db); !intact) return intact.error();
+    }
     auto record = Statement::prepare(
         db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, unixepoch())",
         "migrate: record version");

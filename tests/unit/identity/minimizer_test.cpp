@@ -142,11 +142,20 @@ INSTANTIATE_TEST_SUITE_P(AllRoles, MinimizerRoleMapping,
                                            RoleCase{Role::district_admin,
                                                     AccountRole::district_admin}));
 
-TEST(MinimizerRoles, GuardianMayNotHoldAnAccount) {
-  auto result = make_minimizer().minimize(person(Role::guardian), "clever", {}, {}, kToday);
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(),
-            (sdk::Error{sdk::ErrorCode::not_permitted, "role may not hold an account"}));
+TEST(MinimizerRoles, GuardianIsAnAdultWithAFirstNameAndOnlyAnEmailHash) {
+  ExternalIdentity identity = person(Role::guardian);
+  identity.email = "parent@example.org";
+  identity.email_verified = true;
+  identity.birthdate = sdk::CivilDate{2016, 5, 1};
+  const Minimizer minimizer = make_minimizer();
+  const NamePolicy full_names{StudentNameStyle::first_name, StaffNameStyle::full_name};
+  auto result = minimizer.minimize(identity, "facebook", {}, full_names, kToday);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->account.role, AccountRole::guardian);
+  EXPECT_EQ(result->account.display_name, display_first_name(identity));
+  EXPECT_FALSE(result->account.age.has_value());
+  EXPECT_FALSE(result->account.email.has_value());
+  EXPECT_EQ(result->account.email_hash, minimizer.email_hash("parent@example.org"));
 }
 
 TEST(MinimizerRoles, UnknownRoleMayNotHoldAnAccount) {
@@ -192,6 +201,7 @@ TEST(MinimizerDistrict, DistrictIsTheArgumentNotTheProviderDistrict) {
 TEST(MinimizerEmail, StudentEmailIsNeverPlaintext) {
   ExternalIdentity identity = person(Role::student);
   identity.email = "kid@example.org";
+  identity.email_verified = true;
   const Minimizer minimizer = make_minimizer();
   auto result = minimizer.minimize(identity, "google", {}, {}, kToday);
   ASSERT_TRUE(result.ok());
@@ -203,11 +213,31 @@ TEST(MinimizerEmail, StudentEmailIsNeverPlaintext) {
 TEST(MinimizerEmail, TeacherEmailIsPlaintextAndHashed) {
   ExternalIdentity identity = person(Role::teacher);
   identity.email = "  Ms.Lee@Example.org ";
+  identity.email_verified = true;
   const Minimizer minimizer = make_minimizer();
   auto result = minimizer.minimize(identity, "google", {}, {}, kToday);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->account.email, "Ms.Lee@Example.org");
   EXPECT_EQ(result->account.email_hash, minimizer.email_hash("ms.lee@example.org"));
+}
+
+TEST(MinimizerEmail, AnUnverifiedEmailNeverBecomesAHash) {
+  const Minimizer minimizer = make_minimizer();
+  ExternalIdentity student = person(Role::student);
+  student.email = "kid@example.org";
+  student.email_verified = false;
+  auto kid = minimizer.minimize(student, "google", {}, {}, kToday);
+  ASSERT_TRUE(kid.ok());
+  EXPECT_FALSE(kid->account.email_hash.has_value());
+  EXPECT_FALSE(kid->account.email.has_value());
+
+  ExternalIdentity teacher = person(Role::teacher);
+  teacher.email = "ms.lee@example.org";
+  teacher.email_verified = false;
+  auto staff = minimizer.minimize(teacher, "google", {}, {}, kToday);
+  ASSERT_TRUE(staff.ok());
+  EXPECT_FALSE(staff->account.email_hash.has_value());
+  EXPECT_EQ(staff->account.email, "ms.lee@example.org");
 }
 
 TEST(MinimizerEmail, NoEmailMeansNoHash) {

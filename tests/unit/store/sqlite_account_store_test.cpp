@@ -176,6 +176,80 @@ TEST_F(SqliteStoreTest, ReopeningIsIdempotentAndKeepsData) {
             std::to_string(sqlite_latest_schema_version()));
 }
 
+// The schema release 0.1 wrote (versions 1 and 2), as an old database on disk would hold it.
+constexpr std::string_view kVersion2Database = R"sql(
+CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL,
+  applied_at INTEGER NOT NULL) STRICT;
+INSERT INTO schema_migrations VALUES (1, 0), (2, 0);
+CREATE TABLE districts (id TEXT PRIMARY KEY NOT NULL, created_at INTEGER NOT NULL) STRICT;
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('student', 'teacher', 'district_admin')),
+  district_id TEXT NULL REFERENCES districts (id),
+  display_name TEXT NOT NULL, age_years INTEGER NULL, age_computed_on TEXT NULL,
+  email_hash BLOB NULL, email TEXT NULL, created_at INTEGER NOT NULL,
+  last_sign_in_at INTEGER NOT NULL) STRICT;
+CREATE INDEX accounts_by_district ON accounts (district_id);
+CREATE INDEX accounts_by_email_hash ON accounts (email_hash);
+CREATE TABLE identities (
+  subject_hash BLOB PRIMARY KEY NOT NULL,
+  account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  connection_id TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;
+CREATE INDEX identities_by_account ON identities (account_id);
+CREATE TABLE sessions (
+  id_hash BLOB PRIMARY KEY NOT NULL,
+  account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) STRICT;
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+CREATE INDEX sessions_by_account ON sessions (account_id);
+CREATE TABLE revocations (id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL,
+  subject_id TEXT NOT NULL, revoked_through INTEGER NOT NULL) STRICT;
+INSERT INTO districts VALUES ('d1', 0);
+INSERT INTO accounts VALUES ('acct_old', 'teacher', 'd1', 'Dana', NULL, NULL, NULL,
+  'dana@example.net', 0, 0);
+INSERT INTO identities VALUES (zeroblob(32), 'acct_old', 'clever', 0);
+INSERT INTO sessions VALUES (randomblob(32), 'acct_old', 0, 4102444800);
+)sql";
+
+// Rebuilding the accounts table for the guardian role must not cascade into its children.
+TEST_F(SqliteStoreTest, UpgradingAnOldDatabaseKeepsAccountsWithTheirIdentitiesAndSessions) {
+  {
+    RawDb raw(db_path());
+    ASSERT_EQ(raw.exec(std::string(kVersion2Database)), SQLITE_OK) << raw.message();
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->schema_version(), sqlite_latest_schema_version());
+  auto found = store->find_account("acct_old");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->account.email, "dana@example.net");
+
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM identities"), "1");
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM sessions"), "1");
+  EXPECT_EQ(raw.scalar("PRAGMA foreign_key_check"), "");
+  // Cascades still work on the rebuilt table.
+  ASSERT_EQ(raw.exec("PRAGMA foreign_keys = ON; DELETE FROM accounts WHERE id = 'acct_old'"),
+            SQLITE_OK)
+      << raw.message();
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM sessions"), "0");
+}
+
+TEST_F(SqliteStoreTest, AGuardianAccountKeepsNoPlaintextEmail) {
+  auto store = open_with_district();
+  Minimized guardian = teacher("g1");
+  guardian.account.role = AccountRole::guardian;
+  guardian.account.email.reset();
+  auto stored = store->upsert_from_sign_in(guardian, "facebook", kNow);
+  ASSERT_TRUE(stored.ok()) << stored.error().detail;
+  EXPECT_EQ(stored->account.role, AccountRole::guardian);
+
+  RawDb raw(db_path());
+  EXPECT_NE(raw.exec("UPDATE accounts SET email = 'parent@example.org' WHERE role = 'guardian'"),
+            SQLITE_OK);
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerBuild) {
   open().reset();
   {
@@ -353,7 +427,7 @@ TEST_F(SqliteStoreTest, SchemaRejectsPlaintextStudentEmail) {
   EXPECT_EQ(raw.exec("UPDATE accounts SET role = 'student' WHERE id = 'acct_y'"),
             SQLITE_CONSTRAINT);
   EXPECT_EQ(raw.exec("INSERT INTO accounts (id, role, display_name, created_at, "
-                     "last_sign_in_at) VALUES ('acct_z', 'guardian', 'Pat', 0, 0)"),
+                     "last_sign_in_at) VALUES ('acct_z', 'janitor', 'Pat', 0, 0)"),
             SQLITE_CONSTRAINT);
 }
 
