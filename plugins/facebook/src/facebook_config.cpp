@@ -40,9 +40,8 @@ sdk::Result<FacebookConfig> read_config(sdk::PluginContext& context) {
   if (!node.is_mapping()) {
     return node.error("expected a mapping with app_id, app_secret, graph_version and role");
   }
-  if (auto keys = node.check_keys({"app_id", "app_secret", "graph_version", "role",
-                                   "request_email", "dialog_base_url", "graph_base_url",
-                                   "timeout_ms"});
+  if (auto keys = node.check_keys({"app_id", "app_secret", "graph_version", "role", "request_email",
+                                   "dialog_base_url", "graph_base_url", "timeout_ms"});
       !keys) {
     return keys.error();
   }

@@ -89,8 +89,7 @@ std::string graph_error_summary(std::string_view body) {
   return summary + ")";
 }
 
-sdk::Result<sdk::ExternalIdentity> identity_from_me(const boost::json::object& me,
-                                                    sdk::Role role) {
+sdk::Result<sdk::ExternalIdentity> identity_from_me(const boost::json::object& me, sdk::Role role) {
   const boost::json::string* id = string_member(me, "id");
   if (id == nullptr || !is_app_scoped_id(*id)) {
     return sdk::Error{sdk::ErrorCode::upstream_malformed, "/me response has no valid id"};

@@ -60,8 +60,7 @@ sdk::Result<sdk::ExternalIdentity> FacebookSignIn::complete(
   });
 }
 
-sdk::Result<sdk::HttpResponse> FacebookSignIn::send(sdk::HttpRequest request,
-                                                    std::size_t max_bytes,
+sdk::Result<sdk::HttpResponse> FacebookSignIn::send(sdk::HttpRequest request, std::size_t max_bytes,
                                                     std::string_view step) {
   request.timeout = config_.timeout;
   request.max_response_bytes = max_bytes;
@@ -87,11 +86,11 @@ sdk::Result<std::string> FacebookSignIn::redeem_code(const std::string& code,
   // The documented exchange is a GET with the secret in the query (PROTOCOLS.md 3.1); it goes
   // only over TLS to Graph, and our HTTP client logs no URLs.
   sdk::HttpRequest request;
-  request.url = common::with_query(config_.token_url(),
-                                   {{"client_id", config_.app_id},
-                                    {"redirect_uri", redirect_uri},
-                                    {"client_secret", config_.app_secret.reveal()},
-                                    {"code", code}});
+  request.url =
+      common::with_query(config_.token_url(), {{"client_id", config_.app_id},
+                                               {"redirect_uri", redirect_uri},
+                                               {"client_secret", config_.app_secret.reveal()},
+                                               {"code", code}});
   auto response = send(std::move(request), kMaxGraphResponseBytes, "token exchange");
   if (!response) return response.error();
   auto body = common::parse_json_object(response->body, "token response");

@@ -33,7 +33,8 @@ TEST(FacebookProfileTest, ReportsEverythingElseFaithfullyAndNeverVouchesForTheEm
       object_of(R"({"id":"42","first_name":"Pat","last_name":"Lee","name":"Pat Lee",
                     "email":"pat@example.org","birthday":"01/02/1980","gender":"x",
                     "picture":{"data":{"url":"https://pics.example/p.jpg","is_silhouette":false}},
-                    "location":{"id":"7","name":"Springfield"},"link":null,"age_range":{"min":21}})"),
+                    "location":{"id":"7","name":"Springfield"},"link":null,
+                    "age_range":{"min":21}})"),
       sdk::Role::teacher);
   ASSERT_TRUE(identity.ok()) << identity.error().detail;
   EXPECT_EQ(identity->family_name, "Lee");
@@ -51,9 +52,9 @@ TEST(FacebookProfileTest, ReportsEverythingElseFaithfullyAndNeverVouchesForTheEm
 }
 
 TEST(FacebookProfileTest, RefusesAnAnswerWithoutAUsableId) {
-  for (const char* body : {R"({"first_name":"Pat"})", R"({"id":42})", R"({"id":""})",
-                           R"({"id":"../me"})", R"({"id":"12 34"})",
-                           R"({"id":"123456789012345678901234567890123"})"}) {
+  for (const char* body :
+       {R"({"first_name":"Pat"})", R"({"id":42})", R"({"id":""})", R"({"id":"../me"})",
+        R"({"id":"12 34"})", R"({"id":"123456789012345678901234567890123"})"}) {
     auto identity = identity_from_me(object_of(body), sdk::Role::teacher);
     ASSERT_FALSE(identity.ok()) << body;
     EXPECT_EQ(identity.error().code, sdk::ErrorCode::upstream_malformed) << body;
@@ -86,12 +87,13 @@ TEST(FacebookProfileTest, FlatteningStopsAtASmallDepth) {
 }
 
 TEST(FacebookProfileTest, GraphErrorSummaryKeepsOnlyTheNumbers) {
-  EXPECT_EQ(graph_error_summary(
-                R"({"error":{"message":"Invalid appsecret_proof for token EAAB","type":"GraphMethodException","code":100,"fbtrace_id":"AbC"}})"),
+  EXPECT_EQ(graph_error_summary(R"({"error":{"message":"Invalid appsecret_proof for token EAAB",)"
+                                R"("type":"GraphMethodException","code":100,"fbtrace_id":"AbC"}})"),
             " (Graph error code 100)");
-  EXPECT_EQ(graph_error_summary(
-                R"({"error":{"message":"Session has expired","type":"OAuthException","code":190,"error_subcode":463}})"),
-            " (Graph error code 190, subcode 463)");
+  EXPECT_EQ(
+      graph_error_summary(R"({"error":{"message":"Session has expired","type":"OAuthException",)"
+                          R"("code":190,"error_subcode":463}})"),
+      " (Graph error code 190, subcode 463)");
   EXPECT_EQ(graph_error_summary("<html>bad gateway</html>"), "");
   EXPECT_EQ(graph_error_summary(R"({"error":"invalid_grant"})"), "");
   EXPECT_EQ(graph_error_summary(R"({"error":{"code":"190"}})"), "");

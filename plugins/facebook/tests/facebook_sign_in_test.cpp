@@ -126,12 +126,12 @@ class FacebookSignInTest : public ::testing::Test {
   // Answers every call like Graph would and keeps each request, so tests can inspect them all.
   void record_graph(std::string me_body = std::string(kMeBody)) {
     EXPECT_CALL(http_, send(_))
-        .WillRepeatedly([this, me_body](const sdk::HttpRequest& request)
-                            -> sdk::Result<sdk::HttpResponse> {
-          sent_.push_back(request);
-          if (request.url.starts_with(kTokenUrl)) return answer(200, token_body());
-          return answer(200, me_body);
-        });
+        .WillRepeatedly(
+            [this, me_body](const sdk::HttpRequest& request) -> sdk::Result<sdk::HttpResponse> {
+              sent_.push_back(request);
+              if (request.url.starts_with(kTokenUrl)) return answer(200, token_body());
+              return answer(200, me_body);
+            });
   }
 
   ::testing::StrictMock<sdk::testing::MockHttpClient> http_;
@@ -199,8 +199,8 @@ TEST_F(FacebookSignInTest, CompleteRedeemsTheCodeAtTheVersionedGraphAndReadsTheS
 
   const sdk::HttpRequest& me = sent_[1];
   EXPECT_EQ(me.method, "GET");
-  EXPECT_EQ(me.url, std::string(kMeUrl) + "?fields=id%2Cfirst_name&appsecret_proof=" +
-                        expected_proof(kAccessToken));
+  EXPECT_EQ(me.url, std::string(kMeUrl) +
+                        "?fields=id%2Cfirst_name&appsecret_proof=" + expected_proof(kAccessToken));
   EXPECT_EQ(sdk::find_header(me.headers, "Authorization"), "Bearer " + std::string(kAccessToken));
   for (const sdk::HttpRequest& request : sent_) {
     EXPECT_EQ(request.max_response_bytes, 16u * 1024);
@@ -289,8 +289,8 @@ TEST_F(FacebookSignInTest, ACallbackWithoutOurStateIsStateMissingAndFacebookIsNo
 TEST_F(FacebookSignInTest, ProviderErrorAndMissingOrOversizedCodeAreRefusedWithoutCalls) {
   auto plugin = make();
   sdk::CallbackRequest denied = callback_with_code();
-  denied.params = {{"error", "access_denied"}, {"error_code", "200"},
-                   {"error_reason", "user_denied"}};
+  denied.params = {
+      {"error", "access_denied"}, {"error_code", "200"}, {"error_reason", "user_denied"}};
   EXPECT_EQ(plugin.complete(denied).error().code, sdk::ErrorCode::provider_denied);
   sdk::CallbackRequest coded = callback_with_code();
   coded.params["error_code"] = "1349003";
@@ -303,7 +303,8 @@ TEST_F(FacebookSignInTest, ProviderErrorAndMissingOrOversizedCodeAreRefusedWitho
 
 TEST_F(FacebookSignInTest, TokenExchangeGraphErrorIsUpstreamRejectedNamingOnlyTheCodes) {
   expect_token_answer(answer(
-      400, R"({"error":{"message":"This authorization code has been used: code-1","type":"OAuthException","code":100,"error_subcode":36009,"fbtrace_id":"AbCd"}})"));
+      400, R"({"error":{"message":"This authorization code has been used: code-1",)"
+           R"("type":"OAuthException","code":100,"error_subcode":36009,"fbtrace_id":"AbCd"}})"));
   auto result = make().complete(callback_with_code());
   EXPECT_EQ(result.error().code, sdk::ErrorCode::upstream_rejected);
   EXPECT_EQ(result.error().detail,
@@ -333,8 +334,9 @@ TEST_F(FacebookSignInTest, MalformedTokenAnswersAreRefused) {
 
 TEST_F(FacebookSignInTest, GraphRefusingTheTokenOnMeIsUpstreamRejected) {
   expect_token_answer(answer(200, token_body()));
-  expect_me_answer(answer(
-      400, R"({"error":{"message":"Error validating access token","type":"OAuthException","code":190,"error_subcode":460}})"));
+  expect_me_answer(
+      answer(400, R"({"error":{"message":"Error validating access token","type":"OAuthException",)"
+                  R"("code":190,"error_subcode":460}})"));
   auto result = make().complete(callback_with_code());
   EXPECT_EQ(result.error().code, sdk::ErrorCode::upstream_rejected);
   EXPECT_EQ(result.error().detail, "me answered HTTP 400 (Graph error code 190, subcode 460)");
