@@ -185,8 +185,13 @@ http::Response SignInService::callback(const http::Request& request) const {
 session::CookieOptions SignInService::state_cookie_options(const Connection& connection,
                                                            std::chrono::seconds max_age) const {
   session::CookieOptions options = cookie_options(max_age);
-  // A cross-site form POST (LTI) carries only SameSite=None cookies.
-  if (connection.plugin->callback_is_cross_site_post()) options.same_site = session::SameSite::none;
+  // A cross-site form POST (LTI) carries only SameSite=None cookies, and browsers keep those
+  // only when they are Secure. They accept Secure cookies from http on loopback too, so the
+  // state cookie is Secure even where session.cookie_secure is off (the loopback demo).
+  if (connection.plugin->callback_is_cross_site_post()) {
+    options.same_site = session::SameSite::none;
+    options.secure = true;
+  }
   return options;
 }
 
