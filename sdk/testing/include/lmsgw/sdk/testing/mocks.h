@@ -33,6 +33,16 @@ class MockLogger : public Logger {
               (noexcept, override));
 };
 
+class MockClock : public Clock {
+ public:
+  MOCK_METHOD(std::chrono::system_clock::time_point, now, (), (const, noexcept, override));
+};
+
+class MockSecrets : public Secrets {
+ public:
+  MOCK_METHOD(Result<Secret>, resolve, (const ConfigNode& node), (noexcept, override));
+};
+
 class MockTokenVerifier : public TokenVerifier {
  public:
   MOCK_METHOD(Result<VerifiedJwt>, verify, (std::string_view compact, const JwtCheck& check),
