@@ -17,12 +17,9 @@ struct NamedRole {
 // Context roles. A Mentor is the LIS name for an observer (Canvas maps its parent "Observer"
 // to it): an adult watching a learner, so the smallest adult account, never a teacher.
 constexpr NamedRole kContextRoles[] = {
-    {"Learner", sdk::Role::student},
-    {"Instructor", sdk::Role::teacher},
-    {"TeachingAssistant", sdk::Role::teacher},
-    {"ContentDeveloper", sdk::Role::teacher},
-    {"Administrator", sdk::Role::staff},
-    {"Mentor", sdk::Role::guardian},
+    {"Learner", sdk::Role::student},           {"Instructor", sdk::Role::teacher},
+    {"TeachingAssistant", sdk::Role::teacher}, {"ContentDeveloper", sdk::Role::teacher},
+    {"Administrator", sdk::Role::staff},       {"Mentor", sdk::Role::guardian},
 };
 
 constexpr NamedRole kInstitutionRoles[] = {

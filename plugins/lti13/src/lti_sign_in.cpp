@@ -88,17 +88,17 @@ sdk::Result<sdk::LoginRedirect> LtiSignIn::begin(const sdk::LoginRequest& reques
     }
 
     sdk::LoginRedirect redirect;
-    redirect.url = common::with_query(config_.auth_endpoint,
-                                      {{"scope", "openid"},
-                                       {"response_type", "id_token"},
-                                       {"response_mode", "form_post"},
-                                       {"prompt", "none"},
-                                       {"client_id", config_.client_id},
-                                       {"redirect_uri", request.redirect_uri},
-                                       {"login_hint", *login_hint},
-                                       {"lti_message_hint", message_hint},
-                                       {"state", request.state},
-                                       {"nonce", request.nonce}});
+    redirect.url =
+        common::with_query(config_.auth_endpoint, {{"scope", "openid"},
+                                                   {"response_type", "id_token"},
+                                                   {"response_mode", "form_post"},
+                                                   {"prompt", "none"},
+                                                   {"client_id", config_.client_id},
+                                                   {"redirect_uri", request.redirect_uri},
+                                                   {"login_hint", *login_hint},
+                                                   {"lti_message_hint", message_hint},
+                                                   {"state", request.state},
+                                                   {"nonce", request.nonce}});
     redirect.flow_data = encode_flow(deployment_id, *target);
     // The core lands the browser here only when it is under session.return_urls.
     redirect.return_to = *target;
@@ -135,8 +135,8 @@ sdk::Result<sdk::ExternalIdentity> LtiSignIn::complete(
     check.nonce = request.login->nonce;
     auto verified = context_.tokens().verify(*id_token, check);
     if (!verified) {
-      context_.logger().warn("id_token refused", {{"step", "id_token"},
-                                                  {"error", to_string(verified.error().code)}});
+      context_.logger().warn("id_token refused",
+                             {{"step", "id_token"}, {"error", to_string(verified.error().code)}});
       return verified.error();
     }
     auto claims = common::parse_json_object(verified->claims, "id_token claims");

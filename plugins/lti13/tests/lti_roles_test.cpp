@@ -11,7 +11,9 @@ constexpr std::string_view kMembership = "http://purl.imsglobal.org/vocab/lis/v2
 constexpr std::string_view kInstitution =
     "http://purl.imsglobal.org/vocab/lis/v2/institution/person#";
 
-std::string membership(std::string_view name) { return std::string(kMembership) + std::string(name); }
+std::string membership(std::string_view name) {
+  return std::string(kMembership) + std::string(name);
+}
 std::string institution(std::string_view name) {
   return std::string(kInstitution) + std::string(name);
 }
@@ -33,8 +35,7 @@ TEST(LtiRolesTest, EachRoleUriMapsAsDocumented) {
       {membership("Officer"), Role::unknown},
       {"http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",
        Role::teacher},
-      {"http://purl.imsglobal.org/vocab/lis/v2/membership/Learner#NonCreditLearner",
-       Role::student},
+      {"http://purl.imsglobal.org/vocab/lis/v2/membership/Learner#NonCreditLearner", Role::student},
       {"http://purl.imsglobal.org/vocab/lis/v2/membership/Mentor#Advisor", Role::guardian},
       {"http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#", Role::unknown},
       {"http://purl.imsglobal.org/vocab/lis/v2/membership/Member#Anything", Role::unknown},

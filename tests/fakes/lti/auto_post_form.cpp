@@ -79,7 +79,8 @@ std::optional<AutoPostForm> parse_auto_post_form(std::string_view html) {
   auto action = attribute(html, "action", form_start, tag_end);
   if (!action) return std::nullopt;
   AutoPostForm form{std::move(*action), {}};
-  for (auto input = html.find("<input ", tag_end); input != std::string_view::npos && input < form_end;
+  for (auto input = html.find("<input ", tag_end);
+       input != std::string_view::npos && input < form_end;
        input = html.find("<input ", input + 1)) {
     const auto input_end = html.find('>', input);
     auto name = attribute(html, "name", input, input_end);

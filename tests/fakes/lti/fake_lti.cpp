@@ -18,10 +18,9 @@ constexpr std::string_view kClaim = "https://purl.imsglobal.org/spec/lti/claim/"
 
 // Each makes the id_token wrong in one way (or, for login_required, refuses the launch).
 constexpr std::string_view kFaults[] = {
-    "wrong_iss",       "wrong_aud",         "several_aud_no_azp",
-    "expired",         "bad_signature",     "unknown_kid",
-    "wrong_nonce",     "unregistered_deployment", "wrong_version",
-    "wrong_message_type", "no_resource_link", "login_required"};
+    "wrong_iss",     "wrong_aud",          "several_aud_no_azp", "expired",
+    "bad_signature", "unknown_kid",        "wrong_nonce",        "unregistered_deployment",
+    "wrong_version", "wrong_message_type", "no_resource_link",   "login_required"};
 
 Params params_of(std::string_view encoded) {
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -117,12 +116,10 @@ http::Response FakeLti::launch(const http::Request& request) {
   const Params params = params_of(request.query);
   const std::string user_id = get(params, "user");
   if (find_user(user_id) == nullptr) return http::Response::html(404, "<h1>No such user</h1>");
-  PendingLaunch pending{user_id,
-                        params.contains("deployment") ? get(params, "deployment")
-                                                      : options_.deployment_id,
-                        params.contains("target") ? get(params, "target")
-                                                  : options_.target_link_uri,
-                        crypto::random_token(16)};
+  PendingLaunch pending{
+      user_id, params.contains("deployment") ? get(params, "deployment") : options_.deployment_id,
+      params.contains("target") ? get(params, "target") : options_.target_link_uri,
+      crypto::random_token(16)};
   const std::string login_hint = crypto::random_token(16);
   {
     std::lock_guard lock(mutex_);
@@ -149,8 +146,8 @@ http::Response FakeLti::launch(const http::Request& request) {
 
 http::Response FakeLti::authorize(const http::Request& request) {
   count("auth_requests");
-  const Params params = params_of(request.method == http::Method::post ? request.body
-                                                                       : request.query);
+  const Params params =
+      params_of(request.method == http::Method::post ? request.body : request.query);
   // Never send anything to a redirect URI that is not registered for the client: that would
   // make the endpoint an open redirector.
   if (get(params, "client_id") != options_.client_id) {
@@ -159,7 +156,8 @@ http::Response FakeLti::authorize(const http::Request& request) {
   }
   const std::string redirect_uri = get(params, "redirect_uri");
   bool registered = false;
-  for (const std::string& uri : options_.redirect_uris) registered = registered || uri == redirect_uri;
+  for (const std::string& uri : options_.redirect_uris)
+    registered = registered || uri == redirect_uri;
   if (!registered) {
     count("auth_refused");
     return http::Response::html(400, "<h1>redirect_uri is not registered</h1>");

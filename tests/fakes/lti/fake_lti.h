@@ -85,7 +85,7 @@ class FakeLti {
   // Published keys, newest last; the newest signs.
   std::vector<jose::SigningKey> keys_;
   int next_key_ = 1;
-  std::map<std::string, PendingLaunch> launches_;  // login_hint -> launch
+  std::map<std::string, PendingLaunch> launches_;    // login_hint -> launch
   std::vector<std::pair<std::string, int>> faults_;  // fault name, remaining count
   std::map<std::string, int> counters_;
 };

@@ -26,9 +26,9 @@ std::string query_value(const std::string& url, std::string_view name) {
 
 const std::vector<std::string>& learner_canaries() {
   static const std::vector<std::string> canaries = {
-      "Zzltifamilycanary", "Zzltimiddlecanary",    "zz.lti.canary",     "zzltipicturecanary",
-      "ZZLTISOURCEDIDCANARY", "ZZLTISECTIONCANARY", "ZZLTICUSTOMCANARY", "2015-03-04",
-      "Zzltigendercanary"};
+      "Zzltifamilycanary",  "Zzltimiddlecanary",    "zz.lti.canary",
+      "zzltipicturecanary", "ZZLTISOURCEDIDCANARY", "ZZLTISECTIONCANARY",
+      "ZZLTICUSTOMCANARY",  "2015-03-04",           "Zzltigendercanary"};
   return canaries;
 }
 
@@ -37,17 +37,28 @@ LtiEnvironment::LtiEnvironment() {
   gateway_port_ = free_port();
   platform_port_ = free_port();
   const std::string gateway = "http://127.0.0.1:" + std::to_string(gateway_port_);
-  std::vector<std::string> args = {"--fixture",   LMSGW_FAKE_LTI_FIXTURE,
-                                   "--cert",      pki_.server_certificate_file,
-                                   "--key",       pki_.server_key_file,
-                                   "--port",      std::to_string(platform_port_),
-                                   "--issuer",    std::string(kIssuer),
-                                   "--client-id", std::string(kClientId),
-                                   "--redirect-uri", gateway + "/callback/lti",
-                                   "--login-url", gateway + "/login/lti",
-                                   "--deployment-id", "dep-1",
-                                   "--target-link-uri", allowed_target(),
-                                   "--ready-file", (dir_.path() / "lti-ready").string()};
+  std::vector<std::string> args = {"--fixture",
+                                   LMSGW_FAKE_LTI_FIXTURE,
+                                   "--cert",
+                                   pki_.server_certificate_file,
+                                   "--key",
+                                   pki_.server_key_file,
+                                   "--port",
+                                   std::to_string(platform_port_),
+                                   "--issuer",
+                                   std::string(kIssuer),
+                                   "--client-id",
+                                   std::string(kClientId),
+                                   "--redirect-uri",
+                                   gateway + "/callback/lti",
+                                   "--login-url",
+                                   gateway + "/login/lti",
+                                   "--deployment-id",
+                                   "dep-1",
+                                   "--target-link-uri",
+                                   allowed_target(),
+                                   "--ready-file",
+                                   (dir_.path() / "lti-ready").string()};
   platform_ = std::make_unique<ChildProcess>(LMSGW_FAKE_LTI_BIN, std::move(args),
                                              dir_.path() / "fake-lti.log");
   if (!eventually([&] { return std::filesystem::exists(dir_.path() / "lti-ready"); })) {
@@ -78,11 +89,10 @@ std::string LtiEnvironment::platform_url() const {
 std::string LtiEnvironment::allowed_target() const { return platform_url() + "/tool/landing"; }
 std::string LtiEnvironment::foreign_target() const { return platform_url() + "/elsewhere"; }
 
-Launch LtiEnvironment::launch(TestBrowser& browser, std::string_view user,
-                              std::string_view query) {
+Launch LtiEnvironment::launch(TestBrowser& browser, std::string_view user, std::string_view query) {
   Launch launch;
-  sdk::HttpResponse start = browser.get(platform_url() + "/__fake/launch?user=" +
-                                        std::string(user) + std::string(query));
+  sdk::HttpResponse start =
+      browser.get(platform_url() + "/__fake/launch?user=" + std::string(user) + std::string(query));
   if (start.status == 302) {
     launch.login = browser.get(location_of(start, platform_url()));
   } else if (auto form = fakes::parse_auto_post_form(start.body)) {

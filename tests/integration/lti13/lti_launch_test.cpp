@@ -93,8 +93,8 @@ TEST_F(LtiLaunchTest, AnInstructorLaunchedByFormPostIsATeacherWithAFirstName) {
 }
 
 TEST_F(LtiLaunchTest, ThePlatformIsAskedExactlyAsLti13Requires) {
-  sdk::HttpResponse start = browser_.get(env_.platform_url() + "/__fake/launch?user=" +
-                                         std::string(kLearner));
+  sdk::HttpResponse start =
+      browser_.get(env_.platform_url() + "/__fake/launch?user=" + std::string(kLearner));
   ASSERT_EQ(start.status, 302);
   sdk::HttpResponse login = browser_.get(location_of(start, env_.platform_url()));
   ASSERT_EQ(login.status, 302) << login.body;
@@ -108,6 +108,35 @@ TEST_F(LtiLaunchTest, ThePlatformIsAskedExactlyAsLti13Requires) {
                     HasSubstr("&state="), HasSubstr("&nonce=")));
   // The state cookie must reach the gateway on the platform's cross-site form POST.
   EXPECT_THAT(set_cookie(login, "lmsgw_session_login_"), HasSubstr("; SameSite=None"));
+}
+
+TEST_F(LtiLaunchTest, ThePlatformAnswersOnlyAtTheRegisteredRedirectUriAndEachHintOnce) {
+  sdk::HttpResponse start =
+      browser_.get(env_.platform_url() + "/__fake/launch?user=" + std::string(kLearner));
+  sdk::HttpResponse login = browser_.get(location_of(start, env_.platform_url()));
+  const std::string authorize(sdk::find_header(login.headers, "Location"));
+  auto tampered = [&](std::string_view from, std::string_view to) {
+    std::string url = authorize;
+    return url.replace(url.find(from), from.size(), to);
+  };
+  EXPECT_EQ(browser_.get(tampered("%2Fcallback%2Flti", "%2Fcallback%2Flti-x")).status, 400);
+  EXPECT_EQ(browser_.get(tampered("client_id=tool-client-1", "client_id=tool-client-2")).status,
+            400);
+  auto refused = fakes::parse_auto_post_form(
+      browser_.get(tampered("response_mode=form_post", "response_mode=query")).body);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->field("error"), "invalid_request");
+  EXPECT_TRUE(refused->field("id_token").empty());
+
+  auto answer = fakes::parse_auto_post_form(browser_.get(authorize).body);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->action, env_.gateway_url() + "/callback/lti");
+  EXPECT_FALSE(answer->field("id_token").empty());
+  auto replayed = fakes::parse_auto_post_form(browser_.get(authorize).body);
+  ASSERT_TRUE(replayed.has_value());
+  EXPECT_EQ(replayed->field("error"), "login_required");
+  EXPECT_EQ(browser_.post_form(answer->action, answer->body()).status, 302);
+  EXPECT_EQ(env_.platform_counter("id_tokens_issued"), 1);
 }
 
 TEST_F(LtiLaunchTest, ARoleThatMayNotHoldAnAccountIsRefused) {
@@ -163,16 +192,11 @@ struct TokenFault {
 
 TEST_F(LtiLaunchTest, EveryForgedOrWrongIdTokenIsRefusedAndMakesNoSession) {
   const TokenFault faults[] = {
-      {"wrong_iss", 400, "token_invalid"},
-      {"wrong_aud", 400, "token_invalid"},
-      {"several_aud_no_azp", 400, "token_invalid"},
-      {"expired", 400, "token_invalid"},
-      {"bad_signature", 400, "token_invalid"},
-      {"unknown_kid", 400, "token_invalid"},
-      {"wrong_nonce", 400, "token_invalid"},
-      {"wrong_version", 400, "token_invalid"},
-      {"no_resource_link", 400, "token_invalid"},
-      {"wrong_message_type", 403, "not_permitted"},
+      {"wrong_iss", 400, "token_invalid"},          {"wrong_aud", 400, "token_invalid"},
+      {"several_aud_no_azp", 400, "token_invalid"}, {"expired", 400, "token_invalid"},
+      {"bad_signature", 400, "token_invalid"},      {"unknown_kid", 400, "token_invalid"},
+      {"wrong_nonce", 400, "token_invalid"},        {"wrong_version", 400, "token_invalid"},
+      {"no_resource_link", 400, "token_invalid"},   {"wrong_message_type", 403, "not_permitted"},
       {"login_required", 403, "provider_denied"},
   };
   for (const TokenFault& fault : faults) {
@@ -192,8 +216,8 @@ TEST_F(LtiLaunchTest, EveryForgedOrWrongIdTokenIsRefusedAndMakesNoSession) {
 
 TEST_F(LtiLaunchTest, AnIdTokenPostedWithoutItsStateIsRefused) {
   // Stop a launch at the platform's answer and deliver the id_token without the state.
-  sdk::HttpResponse start = browser_.get(env_.platform_url() + "/__fake/launch?user=" +
-                                         std::string(kLearner));
+  sdk::HttpResponse start =
+      browser_.get(env_.platform_url() + "/__fake/launch?user=" + std::string(kLearner));
   sdk::HttpResponse login = browser_.get(location_of(start, env_.platform_url()));
   sdk::HttpResponse answer = browser_.get(location_of(login, env_.gateway_url()));
   auto form = fakes::parse_auto_post_form(answer.body);
