@@ -15,8 +15,11 @@
 namespace lmsgw::sdk {
 
 struct SyncRequest {
-  /// The cursor the previous batch returned; empty for a full sync from the start.
+  /// The cursor the previous batch returned (of this run, or the last batch of the previous
+  /// run); empty the very first time. The core persists it with each applied batch.
   std::string cursor;
+  /// The operator asked for a full read of the roster rather than the changes since `cursor`.
+  bool full = false;
 };
 
 /// One batch of changes. The core applies a batch in one transaction and then persists
@@ -30,6 +33,11 @@ struct SyncBatch {
   std::string next_cursor;
   /// True when this batch ends the run.
   bool finished = false;
+  /// The run reports the connection's whole roster (a OneRoster bulk set, a full Clever read),
+  /// not changes: once it finishes, whatever this connection rostered before and the run did
+  /// not mention leaves the roster. Set on every batch of such a run; the first batch decides
+  /// and the core refuses a run that changes its mind.
+  bool snapshot = false;
 };
 
 /// Implementations are called from one thread at a time per instance.
