@@ -1,7 +1,10 @@
 // lmsgw_demo_platform: a stand-in for the learning platform behind the gateway, for the demo.
 //
-//   lmsgw_demo_platform --listen-port 8090 --gateway http://127.0.0.1:8080 --connection clever
-//                       [--instant-login-url URL]
+//   lmsgw_demo_platform --listen-port 8090 --gateway http://127.0.0.1:8080
+//                       --sign-in CONNECTION=LABEL [--sign-in ...] [--arrive LABEL=URL ...]
+//
+// Each --sign-in is a button that starts a sign-in at the gateway; each --arrive is a link to a
+// place where sign-ins start elsewhere (the Clever Portal's Instant Login, an LMS launch).
 //
 // It knows nothing about sign-in. For each page it forwards the browser's cookies to the
 // gateway's /auth/check, exactly as a reverse proxy's forward-auth would, and shows what came
@@ -9,7 +12,10 @@
 // same as JSON for scripts.
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/json/serialize.hpp>
 
@@ -23,9 +29,16 @@ using lmsgw::http::html_escape;
 struct Options {
   std::uint16_t listen_port = 8090;
   std::string gateway = "http://127.0.0.1:8080";
-  std::string connection = "clever";
-  std::string instant_login_url;
+  std::vector<std::pair<std::string, std::string>> sign_ins;  // connection, label
+  std::vector<std::pair<std::string, std::string>> arrivals;  // label, url
 };
+
+// "left=right" split at the first '='; nullopt without one or with an empty side.
+std::optional<std::pair<std::string, std::string>> split_pair(const std::string& text) {
+  const auto equals = text.find('=');
+  if (equals == std::string::npos || equals == 0 || equals + 1 == text.size()) return {};
+  return std::pair{text.substr(0, equals), text.substr(equals + 1)};
+}
 
 struct Received {
   int status = 0;
@@ -61,8 +74,6 @@ std::string page(const Options& options, const Received& received, std::string_v
       "text-align:left}a.button,button{display:inline-block;padding:.6rem 1rem;background:#1464f4;"
       "color:#fff;border:0;border-radius:.3rem;text-decoration:none;font-size:1rem;cursor:pointer}"
       "</style></head><body><h1>Demo learning platform</h1>";
-  const std::string login =
-      options.gateway + "/login/" + options.connection + "?return_to=" + std::string(self);
   if (received.status == 200) {
     html +=
         "<p>You are signed in. This is <strong>everything</strong> the platform received "
@@ -78,11 +89,19 @@ std::string page(const Options& options, const Received& received, std::string_v
         "/logout\"><input type=\"hidden\" name=\"return_to\" value=\"" + html_escape(self) +
         "\"><button type=\"submit\">Sign out</button></form>";
   } else if (received.status == 401) {
-    html += "<p>You are not signed in.</p><p><a class=\"button\" href=\"" + html_escape(login) +
-            "\">Sign in with Clever</a></p>";
-    if (!options.instant_login_url.empty()) {
-      html += "<p>Or arrive the way most students do, from the Clever Portal: <a href=\"" +
-              html_escape(options.instant_login_url) + "\">Instant Login</a></p>";
+    html += "<p>You are not signed in.</p>";
+    for (const auto& [connection, label] : options.sign_ins) {
+      const std::string login =
+          options.gateway + "/login/" + connection + "?return_to=" + std::string(self);
+      html += "<p><a class=\"button\" href=\"" + html_escape(login) + "\">" + html_escape(label) +
+              "</a></p>";
+    }
+    if (!options.arrivals.empty()) {
+      html += "<p>Or arrive the way students often do, from somewhere else:</p><ul>";
+      for (const auto& [label, url] : options.arrivals) {
+        html += "<li><a href=\"" + html_escape(url) + "\">" + html_escape(label) + "</a></li>";
+      }
+      html += "</ul>";
     }
   } else {
     html += "<p>The gateway could not be asked (is it running at " + html_escape(options.gateway) +
@@ -102,11 +121,14 @@ int main(int argc, char** argv) {
       options.listen_port = static_cast<std::uint16_t>(std::stoi(value));
     else if (flag == "--gateway")
       options.gateway = value;
-    else if (flag == "--connection")
-      options.connection = value;
-    else if (flag == "--instant-login-url")
-      options.instant_login_url = value;
-    else {
+    else if (flag == "--sign-in" || flag == "--arrive") {
+      auto pair = split_pair(value);
+      if (!pair) {
+        std::cerr << "lmsgw_demo_platform: " << flag << " needs NAME=VALUE\n";
+        return 2;
+      }
+      (flag == "--sign-in" ? options.sign_ins : options.arrivals).push_back(std::move(*pair));
+    } else {
       std::cerr << "lmsgw_demo_platform: unknown flag " << flag << "\n";
       return 2;
     }
