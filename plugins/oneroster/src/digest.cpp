@@ -10,8 +10,8 @@ __extension__ using Wide = unsigned __int128;
 constexpr std::uint64_t kMul1 = 0x9E3779B97F4A7C15ULL;
 constexpr std::uint64_t kMul2 = 0xC2B2AE3D27D4EB4FULL;
 constexpr std::uint64_t kMul3 = 0x165667B19E3779F9ULL;
-constexpr double kMaxLoad = 0.85;
-constexpr std::size_t kInitialSlots = 1024;
+constexpr double kMaxLoad = 0.8;
+constexpr std::size_t kInitialSlots = 64;
 
 std::uint64_t rotl(std::uint64_t x, int bits) noexcept { return (x << bits) | (x >> (64 - bits)); }
 
@@ -66,55 +66,62 @@ std::string to_hex(const Digest128& digest) {
   return out;
 }
 
-std::size_t DigestSet::slot_for(const Digest128& digest) const noexcept {
+namespace {
+
+std::size_t slot_for(const std::vector<Digest128>& slots, const Digest128& digest) noexcept {
   // Multiply-shift maps the digest onto any table size without a division.
-  return static_cast<std::size_t>(
-      (static_cast<Wide>(digest.low) * slots_.size()) >> 64);
+  return static_cast<std::size_t>((static_cast<Wide>(digest.low) * slots.size()) >> 64);
 }
 
-bool DigestSet::contains(const Digest128& raw) const noexcept {
-  if (slots_.empty()) return false;
-  const Digest128 digest = stored_form(raw);
-  for (std::size_t i = slot_for(digest);; i = (i + 1 == slots_.size() ? 0 : i + 1)) {
-    const Digest128& slot = slots_[i];
-    if (slot == digest) return true;
-    if (slot.high == 0 && slot.low == 0) return false;
-  }
-}
+bool is_empty(const Digest128& slot) noexcept { return slot.high == 0 && slot.low == 0; }
 
-bool DigestSet::insert(const Digest128& raw) {
-  if (static_cast<double>(size_ + 1) > kMaxLoad * static_cast<double>(slots_.size())) grow();
-  const Digest128 digest = stored_form(raw);
-  for (std::size_t i = slot_for(digest);; i = (i + 1 == slots_.size() ? 0 : i + 1)) {
-    Digest128& slot = slots_[i];
-    if (slot == digest) return false;
-    if (slot.high == 0 && slot.low == 0) {
-      slot = digest;
-      ++size_;
+// Inserts into `slots`, which has a free slot; false when already there.
+bool place(std::vector<Digest128>& slots, const Digest128& digest) noexcept {
+  for (std::size_t i = slot_for(slots, digest);; i = (i + 1 == slots.size() ? 0 : i + 1)) {
+    if (slots[i] == digest) return false;
+    if (is_empty(slots[i])) {
+      slots[i] = digest;
       return true;
     }
   }
 }
 
-void DigestSet::clear() noexcept {
-  std::vector<Digest128>().swap(slots_);
-  size_ = 0;
+}  // namespace
+
+bool DigestSet::contains(const Digest128& raw) const noexcept {
+  const Digest128 digest = stored_form(raw);
+  const std::vector<Digest128>& slots = parts_[digest.high >> 56].slots;
+  if (slots.empty()) return false;
+  for (std::size_t i = slot_for(slots, digest);; i = (i + 1 == slots.size() ? 0 : i + 1)) {
+    if (slots[i] == digest) return true;
+    if (is_empty(slots[i])) return false;
+  }
 }
 
-void DigestSet::grow() {
-  // Grows by half, not double: at millions of rows the table is the reader's largest cost.
-  std::vector<Digest128> old;
-  old.swap(slots_);
-  slots_.assign(old.empty() ? kInitialSlots : old.size() + old.size() / 2, Digest128{});
-  for (const Digest128& digest : old) {
-    if (digest.high == 0 && digest.low == 0) continue;
-    for (std::size_t i = slot_for(digest);; i = (i + 1 == slots_.size() ? 0 : i + 1)) {
-      if (slots_[i].high == 0 && slots_[i].low == 0) {
-        slots_[i] = digest;
-        break;
-      }
+bool DigestSet::insert(const Digest128& raw) {
+  const Digest128 digest = stored_form(raw);
+  Part& part = parts_[digest.high >> 56];
+  if (static_cast<double>(part.size + 1) > kMaxLoad * static_cast<double>(part.slots.size())) {
+    // Grows by half, not double: at millions of rows the table is the reader's largest cost.
+    std::vector<Digest128> grown(
+        part.slots.empty() ? kInitialSlots : part.slots.size() + part.slots.size() / 2);
+    for (const Digest128& old : part.slots) {
+      if (!is_empty(old)) place(grown, old);
     }
+    part.slots.swap(grown);
   }
+  if (!place(part.slots, digest)) return false;
+  ++part.size;
+  ++size_;
+  return true;
+}
+
+void DigestSet::clear() noexcept {
+  for (Part& part : parts_) {
+    std::vector<Digest128>().swap(part.slots);
+    part.size = 0;
+  }
+  size_ = 0;
 }
 
 }  // namespace lmsgw::plugins::oneroster

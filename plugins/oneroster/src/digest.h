@@ -2,6 +2,7 @@
 // can be checked for duplicate sourcedIds in bounded memory (16 bytes a row, no strings kept).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,12 +34,16 @@ class DigestSet {
   void clear() noexcept;
 
  private:
-  std::size_t slot_for(const Digest128& digest) const noexcept;
-  void grow();
+  static constexpr std::size_t kParts = 256;
+  struct Part {
+    std::vector<Digest128> slots;
+    std::size_t size = 0;
+  };
 
-  // Open addressing with linear probing; the all-zero digest marks an empty slot, so a real
-  // all-zero digest is stored as {0, 1}.
-  std::vector<Digest128> slots_;
+  // Open addressing with linear probing, split into parts by the digest's top byte so that a
+  // part grows alone: growing never holds two copies of the whole set. The all-zero digest
+  // marks an empty slot, so a real all-zero digest is stored as {0, 1}.
+  std::array<Part, kParts> parts_;
   std::size_t size_ = 0;
 };
 

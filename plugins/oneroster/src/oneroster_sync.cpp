@@ -90,6 +90,21 @@ sdk::Result<OneRosterSync::Columns> read_columns(std::string_view file, const Cs
       return malformed(name + ": missing required column " + std::string(required));
     }
   }
+  const auto at = [&](std::string_view column) { return columns.find(column); };
+  columns.sourced_id = at("sourcedId"), columns.status = at("status");
+  columns.enabled = at("enabledUser"), columns.role = at("role");
+  columns.orgs = columns.index.contains("orgSourcedIds") ? at("orgSourcedIds")
+                                                         : at("primaryOrgSourcedId");
+  columns.class_id = at("classSourcedId"), columns.user_id = at("userSourcedId");
+  columns.primary = at("primary"), columns.class_type = at("classType");
+  columns.school = at("schoolSourcedId"), columns.type = at("type");
+  columns.parent = at("parentSourcedId"), columns.given = at("givenName");
+  columns.middle = at("middleName"), columns.family = at("familyName"), columns.email = at("email");
+  columns.typed.assign(columns.names.size(), false);
+  for (std::size_t typed : {columns.sourced_id, columns.role, columns.given, columns.middle,
+                            columns.family, columns.email}) {
+    if (typed < columns.typed.size()) columns.typed[typed] = true;
+  }
   if (file == "users.csv" && !columns.index.contains("role")) {
     return malformed(
         "users.csv: missing column role (OneRoster 1.2 keeps roles in roles.csv, which this "
@@ -123,10 +138,10 @@ std::optional<std::string> row_problem(const CsvRecord& record,
     return "expected " + std::to_string(columns.names.size()) + " fields, found " +
            std::to_string(record.size());
   }
-  const std::string_view id = record.field(columns.find("sourcedId"));
+  const std::string_view id = record.field(columns.sourced_id);
   if (id.empty()) return "sourcedId is empty";
   if (!seen.insert(digest128(id))) return "duplicate sourcedId in this file";
-  const std::string_view status = record.field(columns.find("status"));
+  const std::string_view status = record.field(columns.status);
   if (status.empty()) {
     if (mode == FileMode::delta) return "status is required in a delta file";
   } else if (status != "active" && status != "tobedeleted") {
@@ -221,6 +236,7 @@ sdk::Result<sdk::SyncBatch> OneRosterSync::read_batch(const sdk::SyncRequest& re
     }
   }
   batch.snapshot = snapshot();
+  batch.changes.reserve(config_.batch_size);
 
   CsvRecord record;
   std::size_t rows = 0;
@@ -366,8 +382,8 @@ sdk::Result<void> OneRosterSync::load_orgs(std::vector<sdk::RejectedRecord>* rej
   std::unique_ptr<CsvReader> reader;
   auto columns = read_header(*files_, "orgs.csv", limits_, &reader);
   if (!columns) return columns.error();
-  const std::size_t type_column = columns->find("type");
-  const std::size_t parent_column = columns->find("parentSourcedId");
+  const std::size_t type_column = columns->type;
+  const std::size_t parent_column = columns->parent;
   DigestSet seen;
   CsvRecord record;
   for (;;) {
@@ -384,13 +400,13 @@ sdk::Result<void> OneRosterSync::load_orgs(std::vector<sdk::RejectedRecord>* rej
       }
       continue;
     }
-    if (record.field(columns->find("status")) == "tobedeleted") continue;
+    if (record.field(columns->status) == "tobedeleted") continue;
     if (orgs_.size() >= kMaxOrgs) {
       return sdk::Error{sdk::ErrorCode::limit_exceeded, "orgs.csv: more organisations than the limit"};
     }
     const std::string_view parent =
         parent_column < record.size() ? record.field(parent_column) : std::string_view{};
-    orgs_.emplace(std::string(record.field(columns->find("sourcedId"))),
+    orgs_.emplace(std::string(record.field(columns->sourced_id)),
                   Org{std::string(record.field(type_column)), std::string(parent)});
   }
   for (const auto& [id, org] : orgs_) {
@@ -427,7 +443,7 @@ void OneRosterSync::apply(const CsvRecord& record, sdk::SyncBatch& batch) {
         {std::string(stage_file()) + ":" + std::to_string(record.line()), std::move(*problem)});
     return;
   }
-  const std::string_view id = record.field(columns_.find("sourcedId"));
+  const std::string_view id = record.field(columns_.sourced_id);
   switch (position_.stage) {
     case Stage::users:
       apply_user(record, id, batch);
@@ -452,55 +468,50 @@ void OneRosterSync::apply_user(const CsvRecord& record, std::string_view id,
     removed_users_.insert(digest128(id));
     batch.changes.emplace_back(sdk::RosterRemoval{sdk::RosterRecordKind::user, std::string(id)});
   };
-  if (record.field(columns_.find("status")) == "tobedeleted") return remove();
-  const std::string_view enabled = record.field(columns_.find("enabledUser"));
+  if (record.field(columns_.status) == "tobedeleted") return remove();
+  const std::string_view enabled = record.field(columns_.enabled);
   if (!enabled.empty() && enabled != "true" && enabled != "false") {
     return reject("enabledUser is not true or false");
   }
   // A disabled user may not use any system: they leave the roster and their sessions end.
   if (enabled == "false") return remove();
-  const std::optional<sdk::Role> role = user_role(record.field(columns_.find("role")));
+  const std::optional<sdk::Role> role = user_role(record.field(columns_.role));
   if (!role) return reject("role is not a OneRoster user role");
 
   sdk::ExternalIdentity identity;
   identity.subject = std::string(id);
   identity.role = *role;
-  const std::size_t orgs_column = columns_.index.contains("orgSourcedIds")
-                                      ? columns_.find("orgSourcedIds")
-                                      : columns_.find("primaryOrgSourcedId");
-  if (orgs_column < record.size()) identity.provider_district = district_of(record.field(orgs_column));
-  const auto typed = [&](std::string_view column, std::optional<std::string>& out) {
-    const std::size_t index = columns_.find(column);
+  if (columns_.orgs < record.size()) {
+    identity.provider_district = district_of(record.field(columns_.orgs));
+  }
+  const auto typed = [&](std::size_t index, std::optional<std::string>& out) {
     if (index < record.size() && !record.field(index).empty()) {
       out = std::string(record.field(index));
     }
   };
-  typed("givenName", identity.given_name);
-  typed("middleName", identity.middle_name);
-  typed("familyName", identity.family_name);
-  typed("email", identity.email);
+  typed(columns_.given, identity.given_name);
+  typed(columns_.middle, identity.middle_name);
+  typed(columns_.family, identity.family_name);
+  typed(columns_.email, identity.email);
   // Everything else the row carries (username, userIds, identifier, sms, phone, grades,
   // password, agentSourcedIds, 1.2's preferred names and metadata.*) is reported for the
   // core's minimizer to drop.
   for (std::size_t i = 0; i < record.size(); ++i) {
-    const std::string& name = columns_.names[i];
-    if (name == "sourcedId" || name == "role" || name == "givenName" || name == "middleName" ||
-        name == "familyName" || name == "email" || record.field(i).empty()) {
-      continue;
-    }
-    identity.extra.emplace(name, std::string(record.field(i)));
+    if (columns_.typed[i] || record.field(i).empty()) continue;
+    identity.extra.emplace_hint(identity.extra.end(), columns_.names[i],
+                                std::string(record.field(i)));
   }
   batch.changes.emplace_back(sdk::RosterUserUpsert{std::move(identity)});
 }
 
 void OneRosterSync::apply_class(const CsvRecord& record, std::string_view id,
                                 sdk::SyncBatch& batch) {
-  if (record.field(columns_.find("status")) == "tobedeleted") {
+  if (record.field(columns_.status) == "tobedeleted") {
     batch.changes.emplace_back(
         sdk::RosterRemoval{sdk::RosterRecordKind::section, std::string(id)});
     return;
   }
-  const std::size_t type_column = columns_.find("classType");
+  const std::size_t type_column = columns_.class_type;
   if (type_column < record.size()) {
     const std::string_view type = record.field(type_column);
     if (!type.empty() && type != "homeroom" && type != "scheduled") {
@@ -510,7 +521,7 @@ void OneRosterSync::apply_class(const CsvRecord& record, std::string_view id,
     }
   }
   batch.changes.emplace_back(sdk::RosterSectionUpsert{
-      std::string(id), district_of(record.field(columns_.find("schoolSourcedId")))});
+      std::string(id), district_of(record.field(columns_.school))});
 }
 
 void OneRosterSync::apply_enrollment(const CsvRecord& record, std::string_view,
@@ -519,18 +530,18 @@ void OneRosterSync::apply_enrollment(const CsvRecord& record, std::string_view,
     batch.rejected.push_back(
         {"enrollments.csv:" + std::to_string(record.line()), std::move(reason)});
   };
-  const std::string_view section = record.field(columns_.find("classSourcedId"));
-  const std::string_view user = record.field(columns_.find("userSourcedId"));
+  const std::string_view section = record.field(columns_.class_id);
+  const std::string_view user = record.field(columns_.user_id);
   if (section.empty()) return reject("classSourcedId is empty");
   if (user.empty()) return reject("userSourcedId is empty");
-  if (record.field(columns_.find("status")) == "tobedeleted") {
+  if (record.field(columns_.status) == "tobedeleted") {
     batch.changes.emplace_back(sdk::RosterRemoval{
         sdk::RosterRecordKind::enrollment, std::string(section) + "/" + std::string(user)});
     return;
   }
-  const std::optional<sdk::Role> role = enrollment_role(record.field(columns_.find("role")));
+  const std::optional<sdk::Role> role = enrollment_role(record.field(columns_.role));
   if (!role) return reject("role is not a OneRoster enrollment role");
-  const std::size_t primary_column = columns_.find("primary");
+  const std::size_t primary_column = columns_.primary;
   if (primary_column < record.size()) {
     const std::string_view primary = record.field(primary_column);
     if (!primary.empty() && primary != "true" && primary != "false") {

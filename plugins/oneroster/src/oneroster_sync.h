@@ -40,10 +40,15 @@ class OneRosterSync final : public sdk::SyncPlugin {
 
   sdk::Result<sdk::SyncBatch> next_batch(const sdk::SyncRequest& request) noexcept override;
 
-  // Column positions of the file being read, by header name.
+  // Column positions of the file being read, by header name; the ones the rows are read by
+  // are looked up once per file (a column the file lacks is at `names.size()`).
   struct Columns {
     std::vector<std::string> names;
     std::unordered_map<std::string, std::size_t> index;
+    std::vector<bool> typed;  // columns mapped to typed identity fields, not to `extra`
+    std::size_t sourced_id = 0, status = 0, enabled = 0, role = 0, orgs = 0, class_id = 0,
+                user_id = 0, primary = 0, class_type = 0, school = 0, type = 0, parent = 0,
+                given = 0, middle = 0, family = 0, email = 0;
     std::size_t find(std::string_view name) const noexcept;
   };
 
