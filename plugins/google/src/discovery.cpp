@@ -119,18 +119,23 @@ sdk::Result<std::shared_ptr<const Discovery>> DiscoveryCache::get() {
   const bool have = current_ && now >= fetched_at_;
   if (have && now - fetched_at_ < rules_.lifetime) return current_;
   const bool stale_usable = have && now - fetched_at_ < 2 * rules_.lifetime;
-  if (stale_usable && now < next_retry_) return current_;
+  // A clock set back must not stretch the wait.
+  const bool retry_pending = now < next_retry_ && next_retry_ - now <= kRetryInterval;
+  if (stale_usable && retry_pending) return current_;
+  if (!stale_usable && retry_pending && last_failure_) return *last_failure_;
 
   auto fetched = fetch();
   if (!fetched) {
     logger_.warn("discovery document unavailable",
                  {{"step", "discovery"}, {"error", to_string(fetched.error().code)}});
     next_retry_ = now + kRetryInterval;
+    last_failure_ = fetched.error();
     if (stale_usable) return current_;
     return fetched.error();
   }
   current_ = std::make_shared<const Discovery>(std::move(*fetched));
   fetched_at_ = now;
+  last_failure_.reset();
   return current_;
 }
 

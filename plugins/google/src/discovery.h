@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,7 +47,8 @@ sdk::Result<Discovery> parse_discovery(std::string_view body, const DiscoveryRul
 
 // Thread-safe. A document is used for `rules.lifetime`; when a refresh fails, the previous one
 // goes on serving for at most one more lifetime, so a provider's brief outage does not stop
-// sign-in while a changed document is still picked up in bounded time.
+// sign-in while a changed document is still picked up in bounded time. Without a usable
+// document, a failed fetch is not retried for a few seconds; its error is answered meanwhile.
 class DiscoveryCache {
  public:
   DiscoveryCache(DiscoveryRules rules, sdk::HttpClient& http, const sdk::Clock& clock,
@@ -66,6 +68,9 @@ class DiscoveryCache {
   std::chrono::system_clock::time_point fetched_at_{};
   // While a stale document serves, refreshes are tried no more often than this.
   std::chrono::system_clock::time_point next_retry_{};
+  // The last failure, answered until next_retry_ while no document is usable: sign-ins queue
+  // on mutex_ during a fetch, and a provider that is down or slow must not be asked by each.
+  std::optional<sdk::Error> last_failure_;
 };
 
 }  // namespace lmsgw::plugins::google

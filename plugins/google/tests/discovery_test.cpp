@@ -123,6 +123,31 @@ TEST_F(DiscoveryCacheTest, AStaleDocumentBridgesAnOutageForOneMoreLifetimeOnly) 
   EXPECT_EQ(expired.error().code, sdk::ErrorCode::upstream_rejected);
 }
 
+// Sign-ins wait on the cache's lock while it fetches, so a provider that is down or slow must
+// not be asked again by every one of them in turn: a failure is answered for a short while.
+TEST_F(DiscoveryCacheTest, AFailureWithNothingCachedIsAnsweredWithoutRefetchingForAWhile) {
+  EXPECT_CALL(http_, send(_))
+      .WillOnce(Return(sdk::Error{sdk::ErrorCode::upstream_unavailable, "timed out"}));
+  EXPECT_EQ(cache_.get().error().code, sdk::ErrorCode::upstream_unavailable);
+  clock_.advance(std::chrono::seconds(5));
+  EXPECT_EQ(cache_.get().error().code, sdk::ErrorCode::upstream_unavailable);
+  EXPECT_EQ(cache_.get().error().code, sdk::ErrorCode::upstream_unavailable);
+
+  EXPECT_CALL(http_, send(_))
+      .WillOnce(Return(sdk::Result<sdk::HttpResponse>(sdk::HttpResponse{200, {}, document()})));
+  clock_.advance(std::chrono::seconds(6));
+  EXPECT_TRUE(cache_.get().ok());
+}
+
+TEST_F(DiscoveryCacheTest, AClockSetBackDoesNotProlongARememberedFailure) {
+  EXPECT_CALL(http_, send(_))
+      .WillOnce(Return(sdk::Error{sdk::ErrorCode::upstream_unavailable, "timed out"}))
+      .WillOnce(Return(sdk::Result<sdk::HttpResponse>(sdk::HttpResponse{200, {}, document()})));
+  EXPECT_FALSE(cache_.get().ok());
+  clock_.advance(-std::chrono::hours(1));
+  EXPECT_TRUE(cache_.get().ok());
+}
+
 TEST_F(DiscoveryCacheTest, TransportFailuresAreUnavailable) {
   EXPECT_CALL(http_, send(_))
       .WillOnce(Return(sdk::Error{sdk::ErrorCode::upstream_unavailable, "connect refused"}));

@@ -211,14 +211,19 @@ TEST_F(OidcSignInTest, BeginRefusesHintsThatCouldWidenOrBreakTheRequest) {
 }
 
 TEST_F(OidcSignInTest, MalformedOrForeignDiscoveryStopsTheSignIn) {
+  // Each case after the cache's retry pause, so that each is fetched afresh.
   discovery_ = answer(200, "<html>not json</html>");
   EXPECT_EQ(plugin_->begin(login_request()).error().code, sdk::ErrorCode::upstream_malformed);
+  clock_.advance(std::chrono::seconds(11));
   discovery_ = answer(200, discovery_document("https://evil.example"));
   EXPECT_EQ(plugin_->begin(login_request()).error().code, sdk::ErrorCode::upstream_malformed);
+  clock_.advance(std::chrono::seconds(11));
   discovery_ = answer(404, "{}");
   EXPECT_EQ(plugin_->begin(login_request()).error().code, sdk::ErrorCode::upstream_rejected);
+  clock_.advance(std::chrono::seconds(11));
   discovery_ = sdk::Error{sdk::ErrorCode::limit_exceeded, "response too large"};
   EXPECT_EQ(plugin_->begin(login_request()).error().code, sdk::ErrorCode::limit_exceeded);
+  EXPECT_EQ(calls_to(kDiscoveryUrl), 4);
 }
 
 TEST_F(OidcSignInTest, CompleteRedeemsTheCodeWithThePkceVerifierAndVerifiesTheIdToken) {
