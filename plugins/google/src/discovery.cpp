@@ -16,8 +16,18 @@ sdk::Error malformed(std::string detail) {
   return sdk::Error{sdk::ErrorCode::upstream_malformed, "discovery document: " + detail};
 }
 
-bool is_loopback(std::string_view host) {
-  return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+// By the parsed host, not its spelling: "127.evil.example" is a DNS name that can point anywhere.
+bool is_loopback(const boost::urls::url_view& url) {
+  switch (url.host_type()) {
+    case boost::urls::host_type::ipv4:
+      return url.host_ipv4_address().is_loopback();
+    case boost::urls::host_type::ipv6:
+      return url.host_ipv6_address().is_loopback();
+    case boost::urls::host_type::name:
+      return url.encoded_host() == "localhost";
+    default:
+      return false;
+  }
 }
 
 // An endpoint URL from the document. Only the browser visits the authorization endpoint, so
@@ -27,12 +37,15 @@ sdk::Result<std::string> endpoint(const boost::json::object& document, std::stri
   const boost::json::string* value = common::string_member(document, key);
   if (value == nullptr || value->empty()) return malformed(std::string(key) + " is missing");
   auto parsed = boost::urls::parse_absolute_uri(*value);
+  // Boost.URL 1.81 reads "http://127.0.0.1.evil.example/x" as host 127.0.0.1 and path
+  // ".evil.example/x"; after an authority a path must begin with '/' (RFC 3986 3.3).
   if (!parsed || !parsed->has_authority() || parsed->host().empty() || parsed->has_userinfo() ||
-      parsed->has_fragment()) {
+      parsed->has_fragment() ||
+      (!parsed->encoded_path().empty() && !parsed->encoded_path().starts_with('/'))) {
     return malformed(std::string(key) + " is not an absolute URL with a host");
   }
   const bool https = parsed->scheme() == "https";
-  const bool demo = browser_only && parsed->scheme() == "http" && is_loopback(parsed->host());
+  const bool demo = browser_only && parsed->scheme() == "http" && is_loopback(*parsed);
   if (!https && !demo) return malformed(std::string(key) + " is not https");
   return std::string(*value);
 }

@@ -81,9 +81,24 @@ TEST(DiscoveryParseTest, RefusesADocumentOfAnotherIssuer) {
 }
 
 TEST(DiscoveryParseTest, AcceptsPlainHttpAuthorizationOnLoopbackForDemos) {
-  std::string demo = document();
-  demo.replace(demo.find("https://op.example/auth"), 23, "http://127.0.0.1:8123/auth");
-  EXPECT_TRUE(parse_discovery(demo, rules()).ok());
+  for (const char* loopback :
+       {"http://127.0.0.1:8123/auth", "http://localhost:8123/auth", "http://[::1]:8123/auth"}) {
+    std::string demo = document();
+    demo.replace(demo.find("https://op.example/auth"), 23, loopback);
+    EXPECT_TRUE(parse_discovery(demo, rules()).ok()) << loopback;
+  }
+}
+
+// A DNS name that merely starts like a loopback address can point anywhere: refused as not
+// https, or (where Boost.URL misreads it as an address followed by a path) as no URL.
+TEST(DiscoveryParseTest, RefusesPlainHttpToNamesThatOnlyLookLikeLoopback) {
+  for (const char* lookalike :
+       {"http://127.0.0.1.evil.example/auth", "http://127.evil.example/auth",
+        "http://localhost.evil.example/auth"}) {
+    std::string demo = document();
+    demo.replace(demo.find("https://op.example/auth"), 23, lookalike);
+    EXPECT_THAT(parse_error(demo).detail, HasSubstr("authorization_endpoint is not")) << lookalike;
+  }
 }
 
 class DiscoveryCacheTest : public ::testing::Test {
