@@ -161,10 +161,9 @@ std::optional<Error> parse_server(const ConfigNode& root, Context& context, Serv
   const ConfigNode* limits = nullptr;
   if (auto e = take(section(*server, "limits", false), limits)) return e;
   if (limits != nullptr) {
-    if (auto e =
-            take(limits->check_keys({"max_header_bytes", "max_body_bytes", "request_timeout_ms",
-                                     "idle_timeout_ms", "max_connections",
-                                     "max_queued_worker_requests"}))) {
+    if (auto e = take(limits->check_keys({"max_header_bytes", "max_body_bytes",
+                                          "request_timeout_ms", "idle_timeout_ms",
+                                          "max_connections", "max_queued_worker_requests"}))) {
       return e;
     }
     http::ServerLimits& l = options.limits;
@@ -242,9 +241,8 @@ std::optional<Error> parse_http_client(const ConfigNode& root, const Context& co
   const ConfigNode* client = nullptr;
   if (auto e = take(section(root, "http_client", false), client)) return e;
   if (client == nullptr) return std::nullopt;
-  if (auto e = take(client->check_keys(
-          {"ca_file", "use_system_trust_store", "timeout_ms", "max_response_bytes",
-           "max_dns_lookups"}))) {
+  if (auto e = take(client->check_keys({"ca_file", "use_system_trust_store", "timeout_ms",
+                                        "max_response_bytes", "max_dns_lookups"}))) {
     return e;
   }
   if (auto e = take(optional_path(*client, "ca_file", context.base), out.extra_ca_file)) return e;
@@ -392,9 +390,9 @@ std::optional<Error> parse_tokens(const ConfigNode& root, const Context& context
   config.issuer = context.public_url_text;
   if (const ConfigNode* issuer = tokens->find("issuer"); issuer != nullptr && !issuer->is_null()) {
     HttpUrl parsed;
-    if (auto e = take(parse_http_url(*issuer, UrlRules{.allow_query = false,
-                                                       .allow_trailing_slash = false}),
-                      parsed)) {
+    if (auto e = take(
+            parse_http_url(*issuer, UrlRules{.allow_query = false, .allow_trailing_slash = false}),
+            parsed)) {
       return e;
     }
     config.issuer = issuer->text();
@@ -405,15 +403,16 @@ std::optional<Error> parse_tokens(const ConfigNode& root, const Context& context
     return audience->error("must be 1 to 256 characters");
   }
   config.audience = audience->text();
-  if (auto e = take(get_choice<TokensConfig::Algorithm>(
-                        *tokens, "algorithm", TokensConfig::Algorithm::es256,
-                        {{"ES256", TokensConfig::Algorithm::es256},
-                         {"EdDSA", TokensConfig::Algorithm::eddsa}}),
-                    config.algorithm)) {
+  if (auto e = take(
+          get_choice<TokensConfig::Algorithm>(*tokens, "algorithm", TokensConfig::Algorithm::es256,
+                                              {{"ES256", TokensConfig::Algorithm::es256},
+                                               {"EdDSA", TokensConfig::Algorithm::eddsa}}),
+          config.algorithm)) {
     return e;
   }
   if (auto e = take_duration(*tokens, "lifetime_seconds", 300, 30, 3600, config.lifetime)) return e;
-  if (auto e = take(required_path(*tokens, "keys_directory", context.base), config.keys_directory)) {
+  if (auto e =
+          take(required_path(*tokens, "keys_directory", context.base), config.keys_directory)) {
     return e;
   }
   const ConfigNode* clients = nullptr;
@@ -466,6 +465,80 @@ std::optional<Error> parse_districts(const ConfigNode& root,
   return std::nullopt;
 }
 
+// `district` (one fixed district) or `provider_districts` (the provider's ids mapped to
+// configured districts), shared by sign-in and sync connections.
+std::optional<Error> parse_district_choice(const ConfigNode& node, const GatewayConfig& config,
+                                           std::optional<std::string>& fixed,
+                                           std::map<std::string, std::string>& mapped) {
+  const ConfigNode* district = node.find("district");
+  const ConfigNode* provider_districts = node.find("provider_districts");
+  if (district != nullptr && !district->is_null() && provider_districts != nullptr &&
+      !provider_districts->is_null()) {
+    return provider_districts->error(
+        "cannot be combined with district; set one fixed district or a mapping, not both");
+  }
+  if (district != nullptr && !district->is_null()) {
+    if (!district->is_scalar()) return district->error("expected a string");
+    if (config.districts.count(district->text()) == 0) {
+      return district->error("district '" + district->text() + "' is not configured in districts");
+    }
+    fixed = district->text();
+  }
+  if (provider_districts != nullptr && !provider_districts->is_null()) {
+    if (!provider_districts->is_mapping()) {
+      return provider_districts->error("expected a mapping of provider district ids to districts");
+    }
+    for (const auto& [provider_id, target] : provider_districts->entries()) {
+      if (provider_id.empty()) return target.error("a provider district id must not be empty");
+      if (!target.is_scalar()) return target.error("expected a district id");
+      if (config.districts.count(target.text()) == 0) {
+        return target.error("district '" + target.text() + "' is not configured in districts");
+      }
+      mapped.emplace(provider_id, target.text());
+    }
+  }
+  return std::nullopt;
+}
+
+// A plugin name listed in plugins.load.
+std::optional<Error> parse_plugin_name(const ConfigNode& node, const GatewayConfig& config,
+                                       std::string& out) {
+  const ConfigNode* plugin = nullptr;
+  if (auto e = take(required_scalar(node, "plugin"), plugin)) return e;
+  bool listed = false;
+  for (const PluginLoad& load : config.plugins.load) listed = listed || load.name == plugin->text();
+  if (!listed)
+    return plugin->error("plugin '" + plugin->text() + "' is not listed in plugins.load");
+  out = plugin->text();
+  return std::nullopt;
+}
+
+// `identity_namespace`, defaulting to the plugin name.
+std::optional<Error> parse_identity_namespace(const ConfigNode& node, const std::string& plugin,
+                                              std::string& out) {
+  if (const ConfigNode* ns = node.find("identity_namespace"); ns != nullptr && !ns->is_null()) {
+    if (!ns->is_scalar()) return ns->error("expected a string");
+    if (!is_identifier(ns->text())) return ns->error(kBadIdentifier);
+    out = ns->text();
+  } else {
+    out = plugin;
+  }
+  return std::nullopt;
+}
+
+// The `config:` subtree for the plugin; an empty mapping when absent, so the plugin's own
+// "is required" errors point at the entry.
+std::optional<Error> parse_plugin_config(const ConfigNode& node, sdk::ConfigNode& out) {
+  const ConfigNode* plugin_config = node.find("config");
+  if (plugin_config != nullptr && !plugin_config->is_null()) {
+    if (!plugin_config->is_mapping()) return plugin_config->error("expected a mapping");
+    out = *plugin_config;
+  } else {
+    out = ConfigNode::mapping(node.path() + ".config", node.location(), {});
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> parse_connection(const std::string& id, const ConfigNode& node,
                                       const GatewayConfig& config, ConnectionConfig& out) {
   if (!is_identifier(id)) return node.error("connection id " + std::string(kBadIdentifier));
@@ -480,48 +553,11 @@ std::optional<Error> parse_connection(const std::string& id, const ConfigNode& n
   out.id = id;
   out.node = node;
 
-  const ConfigNode* plugin = nullptr;
-  if (auto e = take(required_scalar(node, "plugin"), plugin)) return e;
-  bool listed = false;
-  for (const PluginLoad& load : config.plugins.load) listed = listed || load.name == plugin->text();
-  if (!listed)
-    return plugin->error("plugin '" + plugin->text() + "' is not listed in plugins.load");
-  out.plugin = plugin->text();
+  if (auto e = parse_plugin_name(node, config, out.plugin)) return e;
+  if (auto e = parse_identity_namespace(node, out.plugin, out.identity_namespace)) return e;
 
-  if (const ConfigNode* ns = node.find("identity_namespace"); ns != nullptr && !ns->is_null()) {
-    if (!ns->is_scalar()) return ns->error("expected a string");
-    if (!is_identifier(ns->text())) return ns->error(kBadIdentifier);
-    out.identity_namespace = ns->text();
-  } else {
-    out.identity_namespace = out.plugin;
-  }
-
-  const ConfigNode* district = node.find("district");
-  const ConfigNode* provider_districts = node.find("provider_districts");
-  if (district != nullptr && !district->is_null() && provider_districts != nullptr &&
-      !provider_districts->is_null()) {
-    return provider_districts->error(
-        "cannot be combined with district; set one fixed district or a mapping, not both");
-  }
-  if (district != nullptr && !district->is_null()) {
-    if (!district->is_scalar()) return district->error("expected a string");
-    if (config.districts.count(district->text()) == 0) {
-      return district->error("district '" + district->text() + "' is not configured in districts");
-    }
-    out.district = district->text();
-  }
-  if (provider_districts != nullptr && !provider_districts->is_null()) {
-    if (!provider_districts->is_mapping()) {
-      return provider_districts->error("expected a mapping of provider district ids to districts");
-    }
-    for (const auto& [provider_id, target] : provider_districts->entries()) {
-      if (provider_id.empty()) return target.error("a provider district id must not be empty");
-      if (!target.is_scalar()) return target.error("expected a district id");
-      if (config.districts.count(target.text()) == 0) {
-        return target.error("district '" + target.text() + "' is not configured in districts");
-      }
-      out.provider_districts.emplace(provider_id, target.text());
-    }
+  if (auto e = parse_district_choice(node, config, out.district, out.provider_districts)) {
+    return e;
   }
 
   if (auto e =
@@ -529,15 +565,7 @@ std::optional<Error> parse_connection(const std::string& id, const ConfigNode& n
     return e;
   }
 
-  const ConfigNode* plugin_config = node.find("config");
-  if (plugin_config != nullptr && !plugin_config->is_null()) {
-    if (!plugin_config->is_mapping()) return plugin_config->error("expected a mapping");
-    out.plugin_config = *plugin_config;
-  } else {
-    // An empty mapping, so the plugin's own "is required" errors point at this connection.
-    out.plugin_config = ConfigNode::mapping(node.path() + ".config", node.location(), {});
-  }
-  return std::nullopt;
+  return parse_plugin_config(node, out.plugin_config);
 }
 
 std::optional<Error> parse_connections(const ConfigNode& root, GatewayConfig& config) {
@@ -552,6 +580,50 @@ std::optional<Error> parse_connections(const ConfigNode& root, GatewayConfig& co
   return std::nullopt;
 }
 
+std::optional<Error> parse_sync_connection(const std::string& id, const ConfigNode& node,
+                                           const GatewayConfig& config, SyncConnectionConfig& out) {
+  if (!is_identifier(id)) return node.error("sync connection id " + std::string(kBadIdentifier));
+  if (!node.is_mapping()) return node.error("expected a mapping");
+  if (auto e = take(node.check_keys({"plugin", "identity_namespace", "district",
+                                     "provider_districts", "schedule", "config"}))) {
+    return e;
+  }
+  out.id = id;
+  out.node = node;
+  if (auto e = parse_plugin_name(node, config, out.plugin)) return e;
+  if (auto e = parse_identity_namespace(node, out.plugin, out.identity_namespace)) return e;
+  if (auto e = parse_district_choice(node, config, out.district, out.provider_districts)) {
+    return e;
+  }
+  // Every roster record must land in a district: the retention and revocation rules are
+  // per district.
+  if (!out.district && out.provider_districts.empty()) {
+    return node.error("needs `district` or `provider_districts`");
+  }
+  const ConfigNode* schedule = nullptr;
+  if (auto e = take(required_scalar(node, "schedule"), schedule)) return e;
+  if (schedule->text() != "manual") {
+    out.interval = parse_sync_interval(schedule->text());
+    if (!out.interval) {
+      return schedule->error(
+          "must be `manual` or an interval such as 30m, 6h or 1d (from 1m to 30d)");
+    }
+  }
+  return parse_plugin_config(node, out.plugin_config);
+}
+
+std::optional<Error> parse_sync(const ConfigNode& root, GatewayConfig& config) {
+  const ConfigNode* sync = nullptr;
+  if (auto e = take(section(root, "sync", false), sync)) return e;
+  if (sync == nullptr) return std::nullopt;
+  for (const auto& [id, node] : sync->entries()) {
+    SyncConnectionConfig connection;
+    if (auto e = parse_sync_connection(id, node, config, connection)) return e;
+    config.sync.emplace(id, std::move(connection));
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> parse_root(const ConfigNode& root, GatewayConfig& config) {
   const ConfigNode::Location& where = root.location();
   std::string at = where.file + ":" + std::to_string(where.line) + ": ";
@@ -560,9 +632,9 @@ std::optional<Error> parse_root(const ConfigNode& root, GatewayConfig& config) {
     return Error{sdk::ErrorCode::config_invalid,
                  at + "expected a mapping of sections (server, store, secrets, session, ...)"};
   }
-  if (auto e = take(root.check_keys({"server", "logging", "store", "secrets", "http_client",
-                                     "session", "tokens", "plugins", "districts",
-                                     "connections"}))) {
+  if (auto e =
+          take(root.check_keys({"server", "logging", "store", "secrets", "http_client", "session",
+                                "tokens", "plugins", "districts", "connections", "sync"}))) {
     return e;
   }
 
@@ -587,10 +659,40 @@ std::optional<Error> parse_root(const ConfigNode& root, GatewayConfig& config) {
   if (auto e = parse_tokens(root, context, config.tokens)) return e;
   if (auto e = parse_plugins(root, context, config.plugins)) return e;
   if (auto e = parse_districts(root, config.districts)) return e;
-  return parse_connections(root, config);
+  if (auto e = parse_connections(root, config)) return e;
+  return parse_sync(root, config);
 }
 
 }  // namespace
+
+std::optional<std::chrono::seconds> parse_sync_interval(std::string_view text) {
+  if (text.size() < 2) return std::nullopt;
+  std::int64_t unit = 0;
+  switch (text.back()) {
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86'400;
+      break;
+    default:
+      return std::nullopt;
+  }
+  std::int64_t count = 0;
+  for (const char c : text.substr(0, text.size() - 1)) {
+    if (c < '0' || c > '9' || count > 1'000'000'000) return std::nullopt;
+    count = count * 10 + (c - '0');
+  }
+  const std::chrono::seconds interval(count * unit);
+  if (interval < std::chrono::minutes(1) || interval > std::chrono::days(30)) return std::nullopt;
+  return interval;
+}
 
 sdk::Result<GatewayConfig> parse_gateway_config(const sdk::ConfigNode& root) {
   try {

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/client.h"
@@ -97,6 +98,24 @@ struct ConnectionConfig {
   sdk::ConfigNode node;           // the whole connection, for error locations
 };
 
+// A roster-sync connection (the `sync:` section): a district's roster source read by a sync
+// plugin, on a schedule and on demand.
+struct SyncConnectionConfig {
+  std::string id;      // the key under `sync:`
+  std::string plugin;  // a loaded plugin's name
+  // Namespace for keyed subject hashes; defaults to the plugin name, so a rostered person and
+  // the same person signing in through that provider share one account.
+  std::string identity_namespace;
+  // Either one fixed district for everything this source reports...
+  std::optional<std::string> district;
+  // ...or the provider's district ids mapped to ours; records of other districts are discarded.
+  std::map<std::string, std::string> provider_districts;
+  // Time between scheduled runs; absent: `schedule: manual` (lmsgwctl sync run only).
+  std::optional<std::chrono::seconds> interval;
+  sdk::ConfigNode plugin_config;  // the `config:` subtree, for the plugin
+  sdk::ConfigNode node;           // the whole entry, for error locations
+};
+
 struct GatewayConfig {
   std::string file;       // the path it was loaded from
   std::string directory;  // absolute directory of `file`; relative paths resolve against it
@@ -109,6 +128,7 @@ struct GatewayConfig {
   PluginsConfig plugins;
   std::map<std::string, DistrictConfig> districts;
   std::map<std::string, ConnectionConfig> connections;
+  std::map<std::string, SyncConnectionConfig> sync;
   // Secrets stay references here; they are resolved through SecretResolver.
   sdk::ConfigNode pepper_ref;
   // Seals sign-in state into cookies; replicas behind one load balancer must share it. Absent:
@@ -116,6 +136,9 @@ struct GatewayConfig {
   std::optional<sdk::ConfigNode> login_state_key_ref;
   sdk::ConfigNode root;
 };
+
+// "30m", "6h", "1d" (also "s"), at least a minute and at most 30 days; nullopt otherwise.
+std::optional<std::chrono::seconds> parse_sync_interval(std::string_view text);
 
 // Reads YAML into a ConfigNode tree with the file and line of every node. Paths are dotted
 // (`connections.clever.config.client_id`, `plugins.load[0].name`); a mapping value is located

@@ -25,7 +25,8 @@ struct StoredAccount {
   std::string id;  // opaque, random, minted by the store
   identity::MinimalAccount account;
   TimePoint created_at{};
-  TimePoint last_sign_in_at{};
+  // Absent for an account a roster created that has never signed in.
+  std::optional<TimePoint> last_sign_in_at;
 
   friend bool operator==(const StoredAccount&, const StoredAccount&) = default;
 };

@@ -2,11 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <algorithm>
-#include <array>
-#include <charconv>
-#include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +9,7 @@
 #include <utility>
 
 #include "common/crypto.h"
+#include "store/sqlite/sqlite_support.h"
 
 namespace lmsgw::store {
 namespace {
@@ -21,273 +17,7 @@ namespace {
 using identity::AccountRole;
 using identity::AgeRecord;
 using identity::MinimalAccount;
-
-sdk::Error sqlite_error(std::string_view step, std::string_view message) {
-  return sdk::Error{sdk::ErrorCode::internal,
-                    "sqlite: " + std::string(step) + ": " + std::string(message)};
-}
-
-sdk::Error sqlite_error(sqlite3* db, std::string_view step) {
-  return sqlite_error(step, db != nullptr ? sqlite3_errmsg(db) : "out of memory");
-}
-
-std::int64_t to_unix(TimePoint time) noexcept {
-  return std::chrono::floor<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
-TimePoint from_unix(std::int64_t seconds) noexcept {
-  return TimePoint(std::chrono::seconds(seconds));
-}
-
-TimePoint from_micros(std::int64_t micros) noexcept {
-  return TimePoint(
-      std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(micros)));
-}
-
-std::string date_to_text(sdk::CivilDate date) {
-  std::array<char, 48> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02u", date.year, date.month, date.day);
-  return std::string(buffer.data());
-}
-
-std::optional<sdk::CivilDate> date_from_text(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  sdk::CivilDate date;
-  const auto parse = [&](std::size_t at, std::size_t length, auto& out) {
-    const char* end = text.data() + at + length;
-    const auto [ptr, ec] = std::from_chars(text.data() + at, end, out);
-    return ec == std::errc{} && ptr == end;
-  };
-  if (!parse(0, 4, date.year) || !parse(5, 2, date.month) || !parse(8, 2, date.day)) {
-    return std::nullopt;
-  }
-  return date;
-}
-
-// A prepared statement. Binding errors are kept and reported by the first step, so call
-// sites read as one chain; every error names the step, never a bound value.
-class Statement {
- public:
-  static sdk::Result<Statement> prepare(sqlite3* db, std::string_view sql, std::string_view step) {
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) !=
-        SQLITE_OK) {
-      return sqlite_error(db, step);
-    }
-    return Statement(db, raw, step);
-  }
-
-  Statement(Statement&& other) noexcept
-      : db_(other.db_),
-        stmt_(std::exchange(other.stmt_, nullptr)),
-        step_(other.step_),
-        bind_failed_(other.bind_failed_) {}
-  Statement& operator=(Statement&&) = delete;
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement() { sqlite3_finalize(stmt_); }
-
-  Statement& bind(int index, std::int64_t value) {
-    return check_bind(sqlite3_bind_int64(stmt_, index, value));
-  }
-  Statement& bind(int index, std::string_view text) {
-    return check_bind(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                                        SQLITE_TRANSIENT));
-  }
-  Statement& bind(int index, const crypto::Digest& digest) {
-    return check_bind(sqlite3_bind_blob(stmt_, index, digest.data(),
-                                        static_cast<int>(digest.size()), SQLITE_TRANSIENT));
-  }
-  template <class T>
-  Statement& bind(int index, const std::optional<T>& value) {
-    if (!value) return check_bind(sqlite3_bind_null(stmt_, index));
-    return bind(index, *value);
-  }
-
-  // True when a row is available, false when the statement is done.
-  sdk::Result<bool> step() {
-    if (bind_failed_) return sqlite_error(db_, step_);
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return sqlite_error(db_, step_);
-  }
-
-  // Runs a statement that returns no rows.
-  sdk::Result<void> run() {
-    sdk::Result<bool> row = step();
-    if (!row) return row.error();
-    return {};
-  }
-
-  bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-  std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
-  std::string text(int column) const {
-    const auto* data = sqlite3_column_text(stmt_, column);
-    const int size = sqlite3_column_bytes(stmt_, column);
-    return data != nullptr
-               ? std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size))
-               : std::string();
-  }
-  std::optional<std::string> optional_text(int column) const {
-    if (is_null(column)) return std::nullopt;
-    return text(column);
-  }
-  // nullopt for NULL or for a blob that is not a digest.
-  std::optional<crypto::Digest> digest(int column) const {
-    const void* data = sqlite3_column_blob(stmt_, column);
-    const int size = sqlite3_column_bytes(stmt_, column);
-    if (data == nullptr || size != static_cast<int>(crypto::Digest{}.size())) return std::nullopt;
-    crypto::Digest out{};
-    const auto* bytes = static_cast<const std::uint8_t*>(data);
-    std::copy(bytes, bytes + out.size(), out.begin());
-    return out;
-  }
-
- private:
-  Statement(sqlite3* db, sqlite3_stmt* stmt, std::string_view step)
-      : db_(db), stmt_(stmt), step_(step) {}
-
-  Statement& check_bind(int rc) {
-    if (rc != SQLITE_OK) bind_failed_ = true;
-    return *this;
-  }
-
-  sqlite3* db_;
-  sqlite3_stmt* stmt_;
-  std::string_view step_;  // always a string literal
-  bool bind_failed_ = false;
-};
-
-sdk::Result<void> exec(sqlite3* db, const char* sql, std::string_view step) {
-  char* message = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    sdk::Error error = sqlite_error(step, message != nullptr ? message : sqlite3_errmsg(db));
-    sqlite3_free(message);
-    return error;
-  }
-  return {};
-}
-
-// BEGIN IMMEDIATE takes the write lock up front, so a transaction never fails half-way
-// with SQLITE_BUSY on its first write; rolls back unless committed.
-class Transaction {
- public:
-  static sdk::Result<Transaction> begin(sqlite3* db) {
-    if (auto started = exec(db, "BEGIN IMMEDIATE", "begin"); !started) return started.error();
-    return Transaction(db);
-  }
-  Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
-  Transaction& operator=(Transaction&&) = delete;
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction() {
-    if (db_ != nullptr) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-
-  sdk::Result<void> commit() {
-    auto committed = exec(db_, "COMMIT", "commit");
-    if (committed) db_ = nullptr;
-    return committed;
-  }
-
- private:
-  explicit Transaction(sqlite3* db) : db_(db) {}
-  sqlite3* db_;
-};
-
-struct Migration {
-  int version;
-  const char* sql;
-  // SQLite cannot alter a CHECK constraint, so such a migration rebuilds the table; foreign
-  // keys are off meanwhile (or dropping the old table would cascade into its children) and
-  // checked before commit.
-  bool rebuilds_tables = false;
-};
-
-// Append only: a released migration never changes, a new one gets the next version.
-constexpr std::array kMigrations = {
-    Migration{1, R"sql(
-CREATE TABLE districts (
-  id         TEXT PRIMARY KEY NOT NULL,
-  created_at INTEGER NOT NULL
-) STRICT;
-
-CREATE TABLE accounts (
-  id              TEXT PRIMARY KEY NOT NULL,
-  role            TEXT NOT NULL CHECK (role IN ('student', 'teacher', 'district_admin')),
-  district_id     TEXT NULL REFERENCES districts (id),
-  display_name    TEXT NOT NULL,
-  age_years       INTEGER NULL CHECK (age_years IS NULL OR age_years >= 0),
-  age_computed_on TEXT NULL,
-  email_hash      BLOB NULL CHECK (email_hash IS NULL OR length(email_hash) = 32),
-  email           TEXT NULL,
-  created_at      INTEGER NOT NULL,
-  last_sign_in_at INTEGER NOT NULL,
-  -- PRIVACY.md A: a student's email is only ever kept as a keyed hash; staff have no age.
-  CHECK (role <> 'student' OR email IS NULL),
-  CHECK (role = 'student' OR age_years IS NULL),
-  CHECK ((age_years IS NULL) = (age_computed_on IS NULL))
-) STRICT;
-CREATE INDEX accounts_by_district ON accounts (district_id);
-CREATE INDEX accounts_by_email_hash ON accounts (email_hash);
-
-CREATE TABLE identities (
-  subject_hash  BLOB PRIMARY KEY NOT NULL CHECK (length(subject_hash) = 32),
-  account_id    TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-  connection_id TEXT NOT NULL,
-  created_at    INTEGER NOT NULL
-) STRICT;
-CREATE INDEX identities_by_account ON identities (account_id);
-
-CREATE TABLE sessions (
-  id_hash    BLOB PRIMARY KEY NOT NULL CHECK (length(id_hash) = 32),
-  account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX sessions_by_expiry ON sessions (expires_at);
-CREATE INDEX sessions_by_account ON sessions (account_id);
-)sql"},
-    Migration{2, R"sql(
-CREATE TABLE revocations (
-  id              INTEGER PRIMARY KEY AUTOINCREMENT,
-  scope           TEXT NOT NULL CHECK (scope IN ('account', 'district')),
-  subject_id      TEXT NOT NULL,
-  -- Unix microseconds: sessions created in the same second as a revocation stay apart.
-  revoked_through INTEGER NOT NULL
-) STRICT;
-)sql"},
-    Migration{3, R"sql(
-CREATE TABLE accounts_rebuilt (
-  id              TEXT PRIMARY KEY NOT NULL,
-  role            TEXT NOT NULL
-                  CHECK (role IN ('student', 'teacher', 'district_admin', 'guardian')),
-  district_id     TEXT NULL REFERENCES districts (id),
-  display_name    TEXT NOT NULL,
-  age_years       INTEGER NULL CHECK (age_years IS NULL OR age_years >= 0),
-  age_computed_on TEXT NULL,
-  email_hash      BLOB NULL CHECK (email_hash IS NULL OR length(email_hash) = 32),
-  email           TEXT NULL,
-  created_at      INTEGER NOT NULL,
-  last_sign_in_at INTEGER NOT NULL,
-  -- PRIVACY.md A: a student's or a guardian's email is only ever kept as a keyed hash (the
-  -- plaintext is allowed only to reach staff); only students have an age.
-  CHECK (role NOT IN ('student', 'guardian') OR email IS NULL),
-  CHECK (role = 'student' OR age_years IS NULL),
-  CHECK ((age_years IS NULL) = (age_computed_on IS NULL))
-) STRICT;
-INSERT INTO accounts_rebuilt SELECT id, role, district_id, display_name, age_years,
-  age_computed_on, email_hash, email, created_at, last_sign_in_at FROM accounts;
-DROP TABLE accounts;
-ALTER TABLE accounts_rebuilt RENAME TO accounts;
-CREATE INDEX accounts_by_district ON accounts (district_id);
-CREATE INDEX accounts_by_email_hash ON accounts (email_hash);
-)sql",
-              true},
-};
-
-constexpr int kLatestVersion = kMigrations.back().version;
+using namespace sqlite;  // NOLINT(google-build-using-namespace): the backend's own helpers
 
 // The columns read_account() expects, in order, from `accounts`.
 constexpr std::string_view kAccountColumns =
@@ -311,124 +41,9 @@ sdk::Result<StoredAccount> read_account(const Statement& row, int first) {
   account.email_hash = row.digest(first + 6);
   account.email = row.optional_text(first + 7);
   out.created_at = from_unix(row.int64(first + 8));
-  out.last_sign_in_at = from_unix(row.int64(first + 9));
+  if (!row.is_null(first + 9)) out.last_sign_in_at = from_unix(row.int64(first + 9));
   return out;
 }
-
-sdk::Result<bool> table_exists(sqlite3* db, std::string_view table) {
-  auto stmt = Statement::prepare(
-      db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", "read schema");
-  if (!stmt) return stmt.error();
-  return stmt->bind(1, table).step();
-}
-
-// 0 for a database no migration has touched.
-sdk::Result<int> read_schema_version(sqlite3* db) {
-  auto exists = table_exists(db, "schema_migrations");
-  if (!exists) return exists.error();
-  if (!*exists) return 0;
-  auto stmt = Statement::prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-                                 "read schema version");
-  if (!stmt) return stmt.error();
-  auto row = stmt->step();
-  if (!row) return row.error();
-  return static_cast<int>(stmt->int64(0));
-}
-
-sdk::Error newer_schema_error(int found) {
-  return sdk::Error{sdk::ErrorCode::internal,
-                    "sqlite: database schema version " + std::to_string(found) +
-                        " is newer than this build supports (" + std::to_string(kLatestVersion) +
-                        "); upgrade lms-gateway"};
-}
-
-// Foreign-key enforcement can only change outside a transaction; restored on every exit.
-class ForeignKeysSuspended {
- public:
-  explicit ForeignKeysSuspended(sqlite3* db) : db_(db) {
-    sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, 0, nullptr);
-  }
-  ~ForeignKeysSuspended() { sqlite3_db_config(db_, SQLITE_DBCONFIG_ENABLE_FKEY, 1, nullptr); }
-  ForeignKeysSuspended(const ForeignKeysSuspended&) = delete;
-  ForeignKeysSuspended& operator=(const ForeignKeysSuspended&) = delete;
-
- private:
-  sqlite3* db_;
-};
-
-sdk::Result<void> check_foreign_keys(sqlite3* db) {
-  auto stmt = Statement::prepare(db, "PRAGMA foreign_key_check", "migrate: foreign key check");
-  if (!stmt) return stmt.error();
-  auto row = stmt->step();
-  if (!row) return row.error();
-  if (*row) return sqlite_error("migrate", "a rebuilt table broke a foreign key");
-  return {};
-}
-
-sdk::Result<void> migrate(sqlite3* db) {
-  for (const Migration& migration : kMigrations) {
-    std::optional<ForeignKeysSuspended> suspended;
-    if (migration.rebuilds_tables) suspended.emplace(db);
-    auto tx = Transaction::begin(db);
-    if (!tx) return tx.error();
-    // Read inside the write lock: another process may have migrated since we looked.
-    auto version = read_schema_version(db);
-    if (!version) return version.error();
-    if (*version > kLatestVersion) return newer_schema_error(*version);
-    if (*version >= migration.version) continue;
-
-    if (auto made = exec(db,
-                         "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                         "version INTEGER PRIMARY KEY NOT NULL, "
-                         "applied_at INTEGER NOT NULL) STRICT",
-                         "migrate: schema_migrations");
-        !made) {
-      return made.error();
-    }
-    if (auto applied = exec(db, migration.sql, "migrate"); !applied) return applied.error();
-    if (migration.rebuilds_tables) {
-      if (auto intact = check_foreign_keys(db); !intact) return intact.error();
-    }
-    auto record = Statement::prepare(
-        db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, unixepoch())",
-        "migrate: record version");
-    if (!record) return record.error();
-    if (auto recorded = record->bind(1, std::int64_t{migration.version}).run(); !recorded) {
-      return recorded.error();
-    }
-    if (auto committed = tx->commit(); !committed) return committed.error();
-  }
-  return {};
-}
-
-sdk::Result<void> configure_connection(sqlite3* db, const SqliteOptions& options) {
-  if (sqlite3_busy_timeout(db, options.busy_timeout_ms) != SQLITE_OK) {
-    return sqlite_error(db, "busy timeout");
-  }
-  if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, nullptr) != SQLITE_OK) {
-    return sqlite_error(db, "foreign keys");
-  }
-  // Deleted personal data must not linger in free pages: overwrite it with zeros. (Frames
-  // already in the write-ahead log are cleared by checkpoint().)
-  if (auto secure = exec(db, "PRAGMA secure_delete = ON", "secure_delete"); !secure) {
-    return secure.error();
-  }
-  return {};
-}
-
-sdk::Result<void> enable_wal(sqlite3* db) {
-  auto stmt = Statement::prepare(db, "PRAGMA journal_mode = WAL", "journal mode");
-  if (!stmt) return stmt.error();
-  auto row = stmt->step();
-  if (!row) return row.error();
-  if (!*row || stmt->text(0) != "wal") return sqlite_error("journal mode", "WAL not available");
-  return {};
-}
-
-struct ConnectionCloser {
-  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
 
 class SqliteAccountStore final : public AccountStore {
  public:
@@ -719,34 +334,12 @@ class SqliteAccountStore final : public AccountStore {
 
 }  // namespace
 
-int sqlite_latest_schema_version() noexcept { return kLatestVersion; }
+int sqlite_latest_schema_version() noexcept { return sqlite::latest_schema_version(); }
 
 sdk::Result<std::unique_ptr<AccountStore>> open_sqlite_store(const SqliteOptions& options) {
-  // Without migrate, a missing file is an error rather than a new empty database.
-  const int flags =
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (options.migrate ? SQLITE_OPEN_CREATE : 0);
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(options.path.c_str(), &raw, flags, nullptr);
-  Connection db(raw);
-  if (rc != SQLITE_OK) return sqlite_error(db.get(), "open");
-
-  if (auto configured = configure_connection(db.get(), options); !configured) {
-    return configured.error();
-  }
-  auto version = read_schema_version(db.get());
-  if (!version) return version.error();
-  if (*version > kLatestVersion) return newer_schema_error(*version);
-  if (*version < kLatestVersion && !options.migrate) {
-    return sdk::Error{sdk::ErrorCode::internal,
-                      "sqlite: database schema version " + std::to_string(*version) +
-                          " needs migration to " + std::to_string(kLatestVersion) +
-                          ": run lmsgwctl migrate"};
-  }
-  if (auto wal = enable_wal(db.get()); !wal) return wal.error();
-  if (*version < kLatestVersion) {
-    if (auto migrated = migrate(db.get()); !migrated) return migrated.error();
-  }
-  return std::unique_ptr<AccountStore>(std::make_unique<SqliteAccountStore>(std::move(db)));
+  auto db = sqlite::open_database(options);
+  if (!db) return db.error();
+  return std::unique_ptr<AccountStore>(std::make_unique<SqliteAccountStore>(std::move(*db)));
 }
 
 }  // namespace lmsgw::store

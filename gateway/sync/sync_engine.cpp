@@ -1,0 +1,490 @@
+#include "sync/sync_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/time.h"
+#include "sync/run_lock.h"
+#include "sync/subject_table.h"
+
+namespace lmsgw::sync {
+namespace {
+
+using store::RecordOutcome;
+using store::RunCounts;
+
+// What a resolved id is when its record was discarded by policy.
+constexpr std::int64_t kDiscarded = -1;
+// Distinct file names a run counts on their own; any further ones count as "other files".
+constexpr std::size_t kMaxFileKinds = 64;
+constexpr std::size_t kMaxFileKindBytes = 64;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+// Sections hash under their own namespace, apart from people.
+std::string section_namespace(std::string_view identity_namespace) {
+  return std::string(identity_namespace) + "/sections";
+}
+
+// A plugin-named file ("users.csv", from "users.csv:42") as a count kind, or "records".
+std::string file_kind(std::string_view location) {
+  const std::string_view file = location.substr(0, location.find(':'));
+  if (file.empty() || file.size() > kMaxFileKindBytes) return "records";
+  for (const char c : file) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return "records";
+  }
+  return std::string(file);
+}
+
+std::string_view kind_of(sdk::RosterRecordKind kind) {
+  switch (kind) {
+    case sdk::RosterRecordKind::user:
+      return "users";
+    case sdk::RosterRecordKind::section:
+      return "sections";
+    case sdk::RosterRecordKind::enrollment:
+      return "enrollments";
+  }
+  return "records";
+}
+
+// One run: its scope, its caches and its counters.
+class RunDriver {
+ public:
+  RunDriver(SyncEngineDependencies& deps, const config::SyncConnectionConfig& connection,
+            sdk::SyncPlugin& plugin, const RunRequest& request, store::StartedRun started)
+      : deps_(deps),
+        connection_(connection),
+        plugin_(plugin),
+        request_(request),
+        run_(std::move(started.run)),
+        state_(std::move(started.state)),
+        users_(SyncEngine::kMaxRememberedUsers),
+        sections_ns_(section_namespace(connection.identity_namespace)) {
+    resuming_ = state_.open_mode.has_value() && !request.full;
+    scope_.run_id = run_.id;
+    scope_.connection_id = connection.id;
+    scope_.connection_key = state_.connection_key;
+    scope_.read_since_run = resuming_ ? *state_.open_since_run : run_.id;
+    if (resuming_) mode_ = state_.open_mode;
+  }
+
+  sdk::Result<store::SyncRunRecord> execute() {
+    std::string cursor = state_.cursor;
+    bool first = true;
+    for (std::int64_t batch_number = 1;; ++batch_number) {
+      if (request_.stop != nullptr && request_.stop->load()) {
+        return fail("interrupted at a batch boundary (shutdown); the next run resumes");
+      }
+      sdk::SyncRequest next{cursor, first && request_.full};
+      first = false;
+      sdk::Result<sdk::SyncBatch> batch = plugin_.next_batch(next);
+      if (!batch) {
+        return fail("plugin: " + std::string(sdk::to_string(batch.error().code)) + ": " +
+                    batch.error().detail);
+      }
+      if (auto refused = check(*batch, cursor)) return fail(*refused);
+      if (auto applied = apply(*batch, batch_number); !applied) {
+        return fail("store: " + applied.error().detail);
+      }
+      if (batch->finished) break;
+      cursor = std::move(batch->next_cursor);
+    }
+    return finish(store::SyncOutcome::succeeded);
+  }
+
+ private:
+  // Why the batch cannot be applied, if it cannot.
+  std::optional<std::string> check(const sdk::SyncBatch& batch, const std::string& cursor) {
+    if (batch.changes.size() + batch.rejected.size() > SyncEngine::kMaxChangesPerBatch) {
+      return "the plugin sent a batch of more than " +
+             std::to_string(SyncEngine::kMaxChangesPerBatch) + " records";
+    }
+    if (batch.next_cursor.size() > store::RosterStore::kMaxCursorBytes) {
+      return "the plugin's cursor exceeds " + std::to_string(store::RosterStore::kMaxCursorBytes) +
+             " bytes";
+    }
+    const store::SyncMode mode =
+        batch.snapshot ? store::SyncMode::snapshot : store::SyncMode::delta;
+    if (mode_ && *mode_ != mode) {
+      return std::string("the plugin switched from ") + std::string(store::to_string(*mode_)) +
+             " to " + std::string(store::to_string(mode)) + " in the middle of a read";
+    }
+    mode_ = mode;
+    if (!batch.finished && batch.changes.empty() && batch.rejected.empty() &&
+        batch.discarded.empty() && batch.next_cursor == cursor) {
+      return "the plugin made no progress (an empty batch that does not move the cursor)";
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> district_for(const std::optional<std::string>& provider_district) {
+    std::optional<std::string> district;
+    if (connection_.district) {
+      district = connection_.district;
+    } else if (provider_district) {
+      auto mapped = connection_.provider_districts.find(*provider_district);
+      if (mapped != connection_.provider_districts.end()) district = mapped->second;
+    }
+    if (district && state_.stopped_districts.contains(*district)) return std::nullopt;
+    return district;
+  }
+
+  void count(std::string_view kind, RecordOutcome outcome, std::uint64_t n = 1) {
+    if (n == 0) return;
+    counts_[{std::string(kind), std::string(store::to_string(outcome))}] += n;
+  }
+
+  void reject(std::int64_t batch_number, std::size_t index, std::string_view kind,
+              std::string reason) {
+    count(kind, RecordOutcome::rejected);
+    rejections_.push_back(sdk::RejectedRecord{"batch " + std::to_string(batch_number) + " record " +
+                                                  std::to_string(index + 1) + " (" +
+                                                  std::string(kind) + ")",
+                                              std::move(reason)});
+  }
+
+  // A plugin-named file as a count kind, bounded per run.
+  std::string bounded_file_kind(std::string_view location) {
+    std::string kind = file_kind(location);
+    if (file_kinds_.contains(kind)) return kind;
+    if (file_kinds_.size() >= kMaxFileKinds) return "other files";
+    file_kinds_.insert(kind);
+    return kind;
+  }
+
+  sdk::Result<std::optional<std::int64_t>> account_for(store::RosterBatch& tx,
+                                                       std::string_view subject) {
+    if (auto known = users_.find(subject)) return std::optional<std::int64_t>(*known);
+    auto found = tx.find_account(
+        deps_.minimizer.identity_key(connection_.identity_namespace, subject).subject_hash);
+    if (!found) return found.error();
+    if (*found) users_.put(subject, **found);
+    return *found;
+  }
+
+  sdk::Result<std::optional<std::int64_t>> section_for(store::RosterBatch& tx,
+                                                       const std::string& provider_id) {
+    if (auto known = sections_.find(provider_id); known != sections_.end()) {
+      return std::optional<std::int64_t>(known->second);
+    }
+    auto found =
+        tx.find_section(deps_.minimizer.identity_key(sections_ns_, provider_id).subject_hash);
+    if (!found) return found.error();
+    if (*found) remember_section(provider_id, **found);
+    return *found;
+  }
+
+  void remember_section(const std::string& provider_id, std::int64_t key) {
+    if (sections_.size() < SyncEngine::kMaxRememberedSections || sections_.contains(provider_id)) {
+      sections_[provider_id] = key;
+    }
+  }
+
+  sdk::Result<void> apply_user(store::RosterBatch& tx, const sdk::RosterUserUpsert& upsert,
+                               std::int64_t batch_number, std::size_t index) {
+    const sdk::ExternalIdentity& identity = upsert.identity;
+    const std::optional<std::string> district = district_for(identity.provider_district);
+    if (!district) {
+      count("users", RecordOutcome::discarded);
+      if (!identity.subject.empty()) users_.put(identity.subject, kDiscarded);
+      return {};
+    }
+    identity::NamePolicy names;
+    if (auto configured = deps_.districts.find(*district); configured != deps_.districts.end()) {
+      names = configured->second.names;
+    }
+    auto minimized = deps_.minimizer.minimize(identity, connection_.identity_namespace, *district,
+                                              names, minimizer_today_);
+    if (!minimized) {
+      // The minimizer's reasons name the rule, never a value.
+      reject(batch_number, index, "users", minimized.error().detail);
+      return {};
+    }
+    auto written = tx.upsert_user(*minimized);
+    if (!written) return written.error();
+    count("users", written->outcome);
+    users_.put(identity.subject, written->account_key);
+    return {};
+  }
+
+  sdk::Result<void> apply_section(store::RosterBatch& tx, const sdk::RosterSectionUpsert& upsert,
+                                  std::int64_t batch_number, std::size_t index) {
+    if (upsert.provider_id.empty()) {
+      reject(batch_number, index, "sections", "section without an id");
+      return {};
+    }
+    const std::optional<std::string> district = district_for(upsert.provider_district);
+    if (!district) {
+      count("sections", RecordOutcome::discarded);
+      remember_section(upsert.provider_id, kDiscarded);
+      return {};
+    }
+    auto written = tx.upsert_section(
+        deps_.minimizer.identity_key(sections_ns_, upsert.provider_id).subject_hash, *district);
+    if (!written) return written.error();
+    count("sections", written->outcome);
+    remember_section(upsert.provider_id, written->section_key);
+    return {};
+  }
+
+  // Resolves both ends of an enrollment; nullopt (after counting) when it cannot be applied.
+  sdk::Result<std::optional<std::pair<std::int64_t, std::int64_t>>> enrollment_ends(
+      store::RosterBatch& tx, const std::string& section_id, std::string_view user_subject,
+      std::int64_t batch_number, std::size_t index) {
+    using Ends = std::optional<std::pair<std::int64_t, std::int64_t>>;
+    auto section = section_for(tx, section_id);
+    if (!section) return section.error();
+    auto account = account_for(tx, user_subject);
+    if (!account) return account.error();
+    if ((*section && **section == kDiscarded) || (*account && **account == kDiscarded)) {
+      count("enrollments", RecordOutcome::discarded);
+      return Ends{};
+    }
+    if (!*section) {
+      reject(batch_number, index, "enrollments", "names a section that is not on the roster");
+      return Ends{};
+    }
+    if (!*account) {
+      reject(batch_number, index, "enrollments", "names a user who is not on the roster");
+      return Ends{};
+    }
+    return Ends(std::pair{**section, **account});
+  }
+
+  sdk::Result<void> apply_enrollment(store::RosterBatch& tx,
+                                     const sdk::RosterEnrollmentUpsert& upsert,
+                                     std::int64_t batch_number, std::size_t index) {
+    auto ends =
+        enrollment_ends(tx, upsert.section_provider_id, upsert.user_subject, batch_number, index);
+    if (!ends) return ends.error();
+    if (!*ends) return {};
+    auto written = tx.upsert_enrollment((*ends)->first, (*ends)->second, upsert.role);
+    if (!written) return written.error();
+    count("enrollments", *written);
+    return {};
+  }
+
+  sdk::Result<void> apply_removal(store::RosterBatch& tx, const sdk::RosterRemoval& removal,
+                                  std::int64_t batch_number, std::size_t index) {
+    const std::string_view kind = kind_of(removal.kind);
+    switch (removal.kind) {
+      case sdk::RosterRecordKind::user: {
+        auto account = account_for(tx, removal.provider_id);
+        if (!account) return account.error();
+        if (!*account || **account == kDiscarded) {
+          count(kind, *account ? RecordOutcome::discarded : RecordOutcome::unchanged);
+          return {};
+        }
+        auto removed = tx.remove_user(**account);
+        if (!removed) return removed.error();
+        count(kind, removed->outcome);
+        count("enrollments", RecordOutcome::removed, removed->enrollments_removed);
+        revoked_ = revoked_ || removed->outcome == RecordOutcome::removed;
+        return {};
+      }
+      case sdk::RosterRecordKind::section: {
+        auto section = section_for(tx, removal.provider_id);
+        if (!section) return section.error();
+        if (!*section || **section == kDiscarded) {
+          count(kind, *section ? RecordOutcome::discarded : RecordOutcome::unchanged);
+          return {};
+        }
+        auto removed = tx.remove_section(**section);
+        if (!removed) return removed.error();
+        count(kind, removed->outcome);
+        count("enrollments", RecordOutcome::removed, removed->enrollments_removed);
+        return {};
+      }
+      case sdk::RosterRecordKind::enrollment: {
+        const std::size_t slash = removal.provider_id.find('/');
+        if (slash == std::string::npos) {
+          reject(batch_number, index, kind, "enrollment removal id is not <section>/<user>");
+          return {};
+        }
+        auto ends = enrollment_ends(tx, removal.provider_id.substr(0, slash),
+                                    std::string_view(removal.provider_id).substr(slash + 1),
+                                    batch_number, index);
+        if (!ends) return ends.error();
+        if (!*ends) return {};
+        auto removed = tx.remove_enrollment((*ends)->first, (*ends)->second);
+        if (!removed) return removed.error();
+        count(kind, *removed);
+        return {};
+      }
+    }
+    reject(batch_number, index, "records", "unknown removal kind");
+    return {};
+  }
+
+  sdk::Result<void> apply_district_revoked(store::RosterBatch& tx,
+                                           const sdk::RosterDistrictRevoked& revoked) {
+    std::optional<std::string> district;
+    if (connection_.district) {
+      district = connection_.district;
+    } else if (auto mapped = connection_.provider_districts.find(revoked.provider_district);
+               mapped != connection_.provider_districts.end()) {
+      district = mapped->second;
+    }
+    if (!district) {
+      count("districts", RecordOutcome::discarded);
+      return {};
+    }
+    if (state_.stopped_districts.contains(*district)) {
+      count("districts", RecordOutcome::unchanged);
+      return {};
+    }
+    if (auto done = tx.revoke_district(*district); !done) return done.error();
+    state_.stopped_districts.insert(*district);
+    count("districts", RecordOutcome::removed);
+    revoked_ = true;
+    spdlog::warn("sync: connection {} revoked district {} through its roster source",
+                 connection_.id, *district);
+    return {};
+  }
+
+  sdk::Result<void> apply(const sdk::SyncBatch& batch, std::int64_t batch_number) {
+    const auto now = deps_.clock.now();
+    scope_.now = now;
+    scope_.today = time::civil_date_utc(now);
+    minimizer_today_ = time::earliest_civil_date(now);
+    counts_.clear();
+    rejections_.clear();
+    revoked_ = false;
+
+    auto tx = deps_.roster.begin_batch(scope_);
+    if (!tx) return tx.error();
+    for (std::size_t i = 0; i < batch.changes.size(); ++i) {
+      auto applied = std::visit(
+          Overloaded{
+              [&](const sdk::RosterUserUpsert& c) { return apply_user(**tx, c, batch_number, i); },
+              [&](const sdk::RosterSectionUpsert& c) {
+                return apply_section(**tx, c, batch_number, i);
+              },
+              [&](const sdk::RosterEnrollmentUpsert& c) {
+                return apply_enrollment(**tx, c, batch_number, i);
+              },
+              [&](const sdk::RosterRemoval& c) { return apply_removal(**tx, c, batch_number, i); },
+              [&](const sdk::RosterDistrictRevoked& c) { return apply_district_revoked(**tx, c); }},
+          batch.changes[i]);
+      if (!applied) return applied.error();
+    }
+    for (const sdk::RejectedRecord& rejected : batch.rejected) {
+      count(bounded_file_kind(rejected.location), RecordOutcome::rejected);
+      rejections_.push_back(rejected);
+    }
+    for (const auto& [file, n] : batch.discarded) {
+      count(bounded_file_kind(file), RecordOutcome::discarded, n);
+    }
+    if (batch.finished && mode_ == store::SyncMode::snapshot) {
+      auto swept = (*tx)->sweep();
+      if (!swept) return swept.error();
+      count("users", RecordOutcome::removed, swept->users);
+      count("sections", RecordOutcome::removed, swept->sections);
+      count("enrollments", RecordOutcome::removed, swept->enrollments);
+      revoked_ = revoked_ || swept->users > 0;
+    }
+    store::BatchCommit commit;
+    commit.next_cursor = batch.next_cursor;
+    commit.mode = *mode_;
+    commit.finished = batch.finished;
+    commit.counts = counts_;
+    commit.rejections = std::move(rejections_);
+    if (auto committed = (*tx)->commit(commit); !committed) return committed.error();
+    tx->reset();
+    deps_.metrics.add(counts_);
+    if (revoked_) {
+      // Recorded with the batch; this makes it take effect in this process now.
+      if (auto applied = deps_.revocations.catch_up(); !applied) {
+        spdlog::warn("sync: applying revocations failed (the housekeeping probe retries): {}",
+                     deps_.redact(applied.error().detail));
+      }
+    }
+    return {};
+  }
+
+  sdk::Result<store::SyncRunRecord> fail(const std::string& reason) {
+    const std::string error = deps_.redact(reason);
+    if (auto recorded = deps_.roster.fail_run(run_.id, error, deps_.clock.now()); !recorded) {
+      spdlog::error("sync: recording the failure of run {} failed: {}", run_.id,
+                    deps_.redact(recorded.error().detail));
+    }
+    spdlog::warn("sync: run {} of connection {} failed: {}", run_.id, connection_.id, error);
+    return finish(store::SyncOutcome::failed);
+  }
+
+  sdk::Result<store::SyncRunRecord> finish(store::SyncOutcome outcome) {
+    deps_.metrics.record_run(outcome);
+    auto record = deps_.roster.find_run(run_.id);
+    if (!record) return record.error();
+    if (!*record) return sdk::Error{sdk::ErrorCode::internal, "sync: the run record vanished"};
+    if (outcome == store::SyncOutcome::succeeded) {
+      spdlog::info("sync: run {} of connection {} succeeded ({} batch(es))", run_.id,
+                   connection_.id, (*record)->batches);
+    }
+    return std::move(**record);
+  }
+
+  SyncEngineDependencies& deps_;
+  const config::SyncConnectionConfig& connection_;
+  sdk::SyncPlugin& plugin_;
+  const RunRequest& request_;
+  store::SyncRunRecord run_;
+  store::SyncState state_;
+  store::RunScope scope_;
+  bool resuming_ = false;
+  std::optional<store::SyncMode> mode_;
+  SubjectTable users_;
+  std::unordered_map<std::string, std::int64_t> sections_;
+  std::string sections_ns_;
+  std::set<std::string, std::less<>> file_kinds_;
+  sdk::CivilDate minimizer_today_;
+  RunCounts counts_;
+  std::vector<sdk::RejectedRecord> rejections_;
+  bool revoked_ = false;
+};
+
+}  // namespace
+
+std::vector<std::string> connection_districts(const config::SyncConnectionConfig& connection) {
+  std::set<std::string> districts;
+  if (connection.district) districts.insert(*connection.district);
+  for (const auto& [provider, district] : connection.provider_districts) districts.insert(district);
+  return {districts.begin(), districts.end()};
+}
+
+SyncEngine::SyncEngine(SyncEngineDependencies dependencies) : deps_(std::move(dependencies)) {
+  if (!deps_.redact) deps_.redact = [](std::string_view text) { return std::string(text); };
+}
+
+sdk::Result<store::SyncRunRecord> SyncEngine::run(const config::SyncConnectionConfig& connection,
+                                                  sdk::SyncPlugin& plugin,
+                                                  const RunRequest& request) {
+  auto lock = RunLock::acquire(deps_.database_path, connection.id);
+  if (!lock) return lock.error();
+  auto started = deps_.roster.start_run(connection.id, connection_districts(connection),
+                                        request.trigger, request.full, deps_.clock.now());
+  if (!started) return started.error();
+  spdlog::info("sync: run {} of connection {} started ({}, {}{})", started->run.id, connection.id,
+               store::to_string(request.trigger), request.full ? "full read" : "from cursor",
+               started->run.resumes_run
+                   ? ", resuming run " + std::to_string(*started->run.resumes_run)
+                   : std::string());
+  RunDriver driver(deps_, connection, plugin, request, std::move(*started));
+  return driver.execute();
+}
+
+}  // namespace lmsgw::sync
