@@ -1,6 +1,6 @@
 // fake_clever: the fake Clever server as a process, for integration tests and the demo.
 //
-//   fake_clever --fixture users.json --cert server.pem --key server-key.pem
+//   fake_clever --fixture clever.json --cert server.pem --key server-key.pem
 //               --client-id ID (--client-secret S | --client-secret-file F)
 //               --redirect-uri URI [--redirect-uri URI...] [--host 127.0.0.1] [--port 0]
 //               [--browser-port N] [--auto-login USER_ID] [--ready-file FILE]
@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
     api_options.threads = 2;
     api_options.tls = lmsgw::http::TlsFiles{args.certificate, args.key};
     api_options.drain_timeout = std::chrono::milliseconds(1000);
+    // /__fake/records and /__fake/events take whole lists.
+    api_options.limits.max_body_bytes = 16 * 1024 * 1024;
     lmsgw::http::HttpServer api(api_options, api_router);
     if (auto bound = api.bind(); !bound) {
       std::cerr << "fake_clever: " << bound.error().detail << "\n";
