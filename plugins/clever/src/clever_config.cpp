@@ -8,7 +8,9 @@ sdk::Result<CleverConfig> read_config(sdk::PluginContext& context) {
   const sdk::ConfigNode& node = context.config();
   if (!node.is_mapping()) return node.error("expected a mapping with client_id and client_secret");
   if (auto keys = node.check_keys({"client_id", "client_secret", "authorize_url", "token_url",
-                                   "api_base_url", "timeout_ms", "sync"});
+                                   "api_base_url", "timeout_ms", "districts", "page_limit",
+                                   "full_sync_every", "max_retries", "max_wait",
+                                   "page_timeout_ms"});
       !keys) {
     return keys.error();
   }

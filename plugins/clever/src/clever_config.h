@@ -22,8 +22,8 @@ struct CleverConfig {
   std::chrono::milliseconds timeout{10'000};
 };
 
-// Reads `context.config()`; resolves the secret through `context.secrets()`. The `sync`
-// mapping belongs to Secure Sync (clever_sync_config.h) and is checked there.
+// Reads `context.config()`; resolves the secret through `context.secrets()`. The Secure Sync
+// keys are checked by read_sync_settings (clever_sync_config.h).
 sdk::Result<CleverConfig> read_config(sdk::PluginContext& context);
 
 }  // namespace lmsgw::plugins::clever

@@ -70,6 +70,10 @@ sdk::Result<sdk::SyncBatch> CleverSync::batch(const sdk::SyncRequest& request) {
     }
   }
   out.next_cursor = encode_cursor(cursor);
+  if (out.next_cursor.size() > kMaxCursorBytes) {
+    return sdk::Error{sdk::ErrorCode::limit_exceeded,
+                      "too many Clever districts for one sync entry; split them with `districts`"};
+  }
   return out;
 }
 
@@ -103,6 +107,11 @@ sdk::Result<void> CleverSync::refresh_tokens(SyncCursor& cursor, sdk::SyncBatch&
   if (!tokens) return tokens.error();
   tokens_ = std::move(*tokens);
   tokens_loaded_ = true;
+  if (const auto& wanted = config_.sync.districts; !wanted.empty()) {
+    std::erase_if(tokens_, [&](const auto& entry) {
+      return std::find(wanted.begin(), wanted.end(), entry.first) == wanted.end();
+    });
+  }
   // A revoked district whose token left the list may connect again later, as a new district.
   std::erase_if(cursor.revoked, [&](const std::string& id) { return !tokens_.contains(id); });
   for (const std::string& id : cursor.revoked) tokens_.erase(id);

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "clever_user.h"
+
 namespace lmsgw::plugins::clever {
 namespace {
 
@@ -60,28 +62,28 @@ sdk::Result<std::chrono::seconds> parse_duration(const sdk::ConfigNode& node) {
 
 sdk::Result<SyncSettings> read_sync_settings(const sdk::ConfigNode& config) {
   SyncSettings settings;
-  const sdk::ConfigNode* node = config.find("sync");
-  if (node == nullptr || node->is_null()) return settings;
-  if (auto keys = node->check_keys({"page_limit", "full_sync_every", "max_retries", "max_wait",
-                                    "timeout_ms"});
-      !keys) {
-    return keys.error();
+  if (!config.is_mapping()) return config.error("expected a mapping");
+  auto districts = config.get_string_list("districts");
+  if (!districts) return districts.error();
+  for (const std::string& district : *districts) {
+    if (!is_safe_id(district)) return config.find("districts")->error("expected Clever district ids");
   }
-  auto limit = node->get_int("page_limit", settings.page_limit, 1, 10'000);
+  settings.districts = std::move(*districts);
+  auto limit = config.get_int("page_limit", settings.page_limit, 1, 10'000);
   if (!limit) return limit.error();
   settings.page_limit = *limit;
-  auto every = duration_option(*node, "full_sync_every", settings.full_sync_every,
+  auto every = duration_option(config, "full_sync_every", settings.full_sync_every,
                                kMinFullSyncEvery, kEventsRetention);
   if (!every) return every.error();
   settings.full_sync_every = *every;
-  auto retries = node->get_int("max_retries", settings.max_retries, 0, 10);
+  auto retries = config.get_int("max_retries", settings.max_retries, 0, 10);
   if (!retries) return retries.error();
   settings.max_retries = static_cast<int>(*retries);
-  auto wait = duration_option(*node, "max_wait", std::chrono::seconds(60), std::chrono::seconds(1),
+  auto wait = duration_option(config, "max_wait", std::chrono::seconds(60), std::chrono::seconds(1),
                               std::chrono::seconds(600));
   if (!wait) return wait.error();
   settings.max_wait = *wait;
-  auto timeout = node->get_int("timeout_ms", settings.timeout.count(), 100, 300'000);
+  auto timeout = config.get_int("page_timeout_ms", settings.timeout.count(), 100, 300'000);
   if (!timeout) return timeout.error();
   settings.timeout = std::chrono::milliseconds(*timeout);
   return settings;

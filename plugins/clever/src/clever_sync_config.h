@@ -1,11 +1,12 @@
-// Clever Secure Sync settings: the connection's sign-in keys (client, token URL, API base) plus
-// the optional `sync:` mapping of the same `config:` subtree. One connection may serve both
-// sign-in and roster sync, so a rostered student and the same student signing in share the
-// connection's identity namespace.
+// Clever Secure Sync settings: the sign-in keys (client, token URL, API base) plus optional
+// sync keys in the same `config:` mapping, so one block of Clever settings serves a sign-in
+// connection and a `sync:` entry alike.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "clever_config.h"
 #include "lmsgw/sdk/config_node.h"
@@ -19,6 +20,9 @@ namespace lmsgw::plugins::clever {
 inline constexpr std::chrono::seconds kEventsRetention{29LL * 24 * 3600};
 
 struct SyncSettings {
+  // Clever district ids this entry reads; empty: every district connected to the application.
+  // Other districts in the token list are left alone (neither read nor revoked).
+  std::vector<std::string> districts;
   // Records per page (Clever's `limit`; it answers 413 above 10000).
   std::int64_t page_limit = 1000;
   // A full read of every district at least this often; events in between.
@@ -37,7 +41,7 @@ struct CleverSyncConfig {
   SyncSettings sync;
 };
 
-// Reads the `sync` mapping of `config` (all keys optional); defaults when absent.
+// Reads the sync keys of `config` (all optional).
 sdk::Result<SyncSettings> read_sync_settings(const sdk::ConfigNode& config);
 
 // The whole Secure Sync configuration of a connection.

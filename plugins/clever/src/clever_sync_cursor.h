@@ -15,6 +15,8 @@ namespace lmsgw::plugins::clever {
 
 // More connected districts than this is refused rather than persisted in a cursor.
 inline constexpr std::size_t kMaxDistricts = 10'000;
+// The core persists cursors of at most this size: about 60 districts per sync entry.
+inline constexpr std::size_t kMaxCursorBytes = 4096;
 
 enum class RunMode : std::uint8_t {
   idle,   // between runs: the next batch starts one

@@ -469,5 +469,28 @@ TEST_F(CleverSyncTest, ANewDistrictInADeltaRunIsReadInFull) {
   EXPECT_THAT(subjects(changes_of(batches)), ElementsAre("w1"));
 }
 
+TEST_F(CleverSyncTest, OnlyTheConfiguredDistrictsAreReadOrRevoked) {
+  CleverSyncConfig only_d2 = config();
+  only_d2.sync.districts = {"d2"};
+  CleverSync sync(only_d2, context_, [](std::chrono::milliseconds) {});
+  auto changes = changes_of(run(sync));
+  EXPECT_THAT(subjects(changes), ElementsAre("v1"));
+  model_.tokens.erase("d1");
+  EXPECT_TRUE(changes_of(run(sync)).empty());
+  for (const std::string& authorization : model_.authorizations) {
+    EXPECT_NE(authorization, "Bearer tok-d1");
+  }
+}
+
+TEST_F(CleverSyncTest, ACursorTooLargeForTheCoreIsRefused) {
+  for (int i = 0; i < 120; ++i) {
+    model_.tokens["6620aa00000000000000" + std::to_string(1000 + i)] = "tok-x" + std::to_string(i);
+  }
+  auto sync = make();
+  auto batch = sync->next_batch({"", false});
+  ASSERT_FALSE(batch.ok());
+  EXPECT_EQ(batch.error().code, sdk::ErrorCode::limit_exceeded);
+}
+
 }  // namespace
 }  // namespace lmsgw::plugins::clever
