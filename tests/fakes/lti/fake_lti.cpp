@@ -111,15 +111,20 @@ const boost::json::object* FakeLti::find_user(std::string_view id) const {
 // Starts a launch the way a platform does when a user clicks a link in a course: a third-party
 // initiated login at the tool. Parameters: user (required), deployment, target, method
 // (get|post), iss and client_id (to send wrong ones), omit (comma-separated login parameters
-// to leave out).
+// to leave out), token_deployment and token_target (what the signed launch names instead of
+// the login's deployment and target).
 http::Response FakeLti::launch(const http::Request& request) {
   const Params params = params_of(request.query);
   const std::string user_id = get(params, "user");
   if (find_user(user_id) == nullptr) return http::Response::html(404, "<h1>No such user</h1>");
   PendingLaunch pending{
-      user_id, params.contains("deployment") ? get(params, "deployment") : options_.deployment_id,
+      user_id,
+      params.contains("deployment") ? get(params, "deployment") : options_.deployment_id,
       params.contains("target") ? get(params, "target") : options_.target_link_uri,
-      crypto::random_token(16)};
+      crypto::random_token(16),
+      params.contains("token_deployment") ? std::optional(get(params, "token_deployment"))
+                                          : std::nullopt,
+      params.contains("token_target") ? std::optional(get(params, "token_target")) : std::nullopt};
   const std::string login_hint = crypto::random_token(16);
   {
     std::lock_guard lock(mutex_);
@@ -247,9 +252,10 @@ sdk::Result<std::string> FakeLti::issue_id_token(const PendingLaunch& launch,
   claims[claim("message_type")] =
       fault == "wrong_message_type" ? "LtiDeepLinkingRequest" : "LtiResourceLinkRequest";
   claims[claim("version")] = fault == "wrong_version" ? "1.1.0" : "1.3.0";
-  claims[claim("deployment_id")] =
-      fault == "unregistered_deployment" ? "dep-unregistered" : launch.deployment_id;
-  claims[claim("target_link_uri")] = launch.target_link_uri;
+  claims[claim("deployment_id")] = fault == "unregistered_deployment"
+                                       ? "dep-unregistered"
+                                       : launch.token_deployment_id.value_or(launch.deployment_id);
+  claims[claim("target_link_uri")] = launch.token_target_link_uri.value_or(launch.target_link_uri);
   if (fault != "no_resource_link") {
     claims[claim("resource_link")] = {{"id", "rl-fractions-1"}, {"title", "Fractions practice"}};
   }

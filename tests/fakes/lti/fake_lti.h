@@ -59,6 +59,9 @@ class FakeLti {
     std::string deployment_id;
     std::string target_link_uri;
     std::string message_hint;
+    // What the signed launch names, when a test makes it differ from what the login named.
+    std::optional<std::string> token_deployment_id;
+    std::optional<std::string> token_target_link_uri;
   };
 
   http::Response launch(const http::Request& request);

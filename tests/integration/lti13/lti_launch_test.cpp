@@ -178,10 +178,38 @@ TEST_F(LtiLaunchTest, ADeploymentNotRegisteredForTheDistrictIsRefused) {
   const Launch in_token = env_.launch(browser_, kLearner, "&omit=lti_deployment_id");
   EXPECT_EQ(in_token.callback.status, 403);
   EXPECT_THAT(in_token.callback.body, HasSubstr("not_permitted"));
-  // A registered deployment other than the one the login named.
+  // Another registered deployment, named by the login and the launch alike.
   const Launch switched = env_.launch(browser_, kLearner, "&deployment=dep-2");
   EXPECT_EQ(switched.callback.status, 302) << "dep-2 is registered too";
   EXPECT_EQ(env_.count_rows("sessions"), 1);
+}
+
+// The signed launch must name what its login initiation named: the deployment (LTI Security
+// Framework: the login's lti_deployment_id binds the launch) and the target the browser lands on.
+// Each mismatch below uses values that would be accepted on their own.
+TEST_F(LtiLaunchTest, ALaunchNamingAnotherDeploymentOrTargetThanItsLoginIsRefused) {
+  TestBrowser switched_deployment(env_.ca_file());
+  const Launch deployment =
+      env_.launch(switched_deployment, kLearner, "&deployment=dep-1&token_deployment=dep-2");
+  ASSERT_EQ(deployment.platform.status, 200);
+  EXPECT_EQ(deployment.callback.status, 400);
+  EXPECT_THAT(deployment.callback.body, HasSubstr("token_invalid"));
+  EXPECT_EQ(env_.auth_check(switched_deployment).status, 401);
+
+  TestBrowser switched_target(env_.ca_file());
+  const Launch target =
+      env_.launch(switched_target, kLearner, "&token_target=" + env_.allowed_target() + "/other");
+  ASSERT_EQ(target.platform.status, 200);
+  EXPECT_EQ(target.callback.status, 400);
+  EXPECT_THAT(target.callback.body, HasSubstr("token_invalid"));
+  EXPECT_EQ(env_.auth_check(switched_target).status, 401);
+
+  EXPECT_EQ(env_.metric(sign_in_sample("lti", "token_invalid")), 2);
+  expect_nothing_stored();
+  // The same launches, consistent, sign in.
+  const Launch consistent =
+      env_.launch(browser_, kLearner, "&deployment=dep-2&token_deployment=dep-2");
+  EXPECT_EQ(consistent.callback.status, 302) << consistent.callback.body;
 }
 
 struct TokenFault {
