@@ -18,8 +18,9 @@ DistrictPosition* find_district(SyncCursor& cursor, std::string_view id) {
   return it != cursor.districts.end() && it->id == id ? &*it : nullptr;
 }
 
+// "users:<district> page 3 item 14": the part before ':' is the kind the core counts it under.
 std::string location(const SyncCursor& cursor, std::size_t item) {
-  return cursor.current + "/" + std::string(kStepNames[static_cast<std::size_t>(cursor.step)]) +
+  return std::string(kStepNames[static_cast<std::size_t>(cursor.step)]) + ":" + cursor.current +
          " page " + std::to_string(cursor.page) + " item " + std::to_string(item + 1);
 }
 

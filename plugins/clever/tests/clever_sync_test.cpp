@@ -453,7 +453,7 @@ TEST_F(CleverSyncTest, ABadRecordInsideAPageIsRejectedWithItsLocation) {
   auto batches = run(*sync);
   std::vector<sdk::RejectedRecord> rejected;
   for (const auto& batch : batches) rejected.insert(rejected.end(), batch.rejected.begin(), batch.rejected.end());
-  EXPECT_THAT(rejected, ElementsAre(sdk::RejectedRecord{"d1/users page 1 item 2",
+  EXPECT_THAT(rejected, ElementsAre(sdk::RejectedRecord{"users:d1 page 1 item 2",
                                                         "record belongs to another district"}));
   EXPECT_THAT(subjects(changes_of(batches)), ElementsAre("u1", "u16", "u2", "u3", "v1"));
 }

@@ -173,7 +173,7 @@ void FakeClever::add_api_routes(http::Router& router) {
              [this](const http::Request& r) { return append_events(r); });
   router.add({Method::post}, "/__fake/records",
              [this](const http::Request& r) { return put_records(r); });
-  router.add({Method::delete_}, "/__fake/records",
+  router.add({Method::post}, "/__fake/records/delete",
              [this](const http::Request& r) { return delete_record(r); });
 }
 

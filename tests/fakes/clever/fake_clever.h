@@ -39,7 +39,7 @@
 //                         sections.*); answers {"ids": [...]}
 //   records?kind=K        body: a record or a list; upserted into users|sections|schools with
 //                         no event
-//   DELETE records?kind=K&id=X           removed with no event
+//   records/delete?kind=K&id=X           removed with no event
 //   GET stats                            counters
 #pragma once
 
