@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <ostream>
 #include <set>
 #include <thread>
 
@@ -31,7 +32,12 @@
 #include "session/token_endpoints.h"
 #include "signin/connection.h"
 #include "signin/sign_in_service.h"
+#include "store/roster_store.h"
 #include "store/sqlite/sqlite_account_store.h"
+#include "sync/run_report.h"
+#include "sync/sync_engine.h"
+#include "sync/sync_metrics.h"
+#include "sync/sync_scheduler.h"
 
 namespace lmsgw::app {
 namespace {
@@ -51,6 +57,14 @@ StartupError config_error(std::string message) {
 }
 
 }  // namespace
+
+// A configured roster-sync connection with the plugin instance serving it.
+struct SyncConnection {
+  const config::SyncConnectionConfig* config = nullptr;
+  // Declared before `plugin` so that it is destroyed after it.
+  std::unique_ptr<signin::ConnectionContext> context;
+  std::shared_ptr<sdk::SyncPlugin> plugin;
+};
 
 // Members are declared in the order they are built and torn down in reverse: the server
 // stops first, and every object outlives whatever refers to it.
@@ -78,12 +92,17 @@ struct Gateway::Parts {
   std::unique_ptr<session::ReturnUrlPolicy> return_urls;
   signin::Connections connections;
   std::set<std::string, std::less<>> unavailable_connections;
+  std::vector<SyncConnection> sync_connections;
+  std::unique_ptr<store::RosterStore> roster;
+  sync::SyncMetrics sync_metrics;
+  std::unique_ptr<sync::SyncEngine> sync_engine;
   std::atomic<bool> store_ready{true};
   http::Router router;
   std::unique_ptr<metrics::Registry> metrics;
   std::unique_ptr<signin::SignInService> sign_in;
   std::unique_ptr<session::ForwardAuth> forward_auth;
   std::unique_ptr<http::HttpServer> server;
+  std::unique_ptr<sync::SyncScheduler> sync_scheduler;
 
   std::mutex housekeeping_mutex;
   std::condition_variable housekeeping_wake;
@@ -94,6 +113,9 @@ struct Gateway::Parts {
   // the HTTP client's trust store, and each connection's plugin configuration.
   std::optional<StartupError> prepare();
   std::optional<StartupError> build_connections();
+  std::optional<StartupError> build_sync_connections();
+  // Opens the store and the services every runtime needs (sessions, revocations, sync).
+  std::optional<StartupError> open_store();
   std::optional<StartupError> make_login_state_sealer();
   void add_routes();
   void run_housekeeping();
@@ -141,6 +163,68 @@ std::optional<StartupError> Gateway::Parts::build_connections() {
                               .detail);
     }
     connections.emplace(id, std::move(connection));
+  }
+  return std::nullopt;
+}
+
+std::optional<StartupError> Gateway::Parts::build_sync_connections() {
+  for (const auto& [id, connection_config] : config.sync) {
+    const auto& refused = plugin_host->refused();
+    if (std::any_of(refused.begin(), refused.end(), [&](const plugins::RefusedPlugin& plugin) {
+          return plugin.name == connection_config.plugin;
+        })) {
+      spdlog::warn("sync connection {} is unavailable: its optional plugin {} was refused", id,
+                   connection_config.plugin);
+      continue;
+    }
+    SyncConnection connection;
+    connection.config = &connection_config;
+    connection.context = std::make_unique<signin::ConnectionContext>(
+        id, connection_config.plugin_config,
+        signin::SharedServices{*http_client, clock, *secrets, *provider_tokens, plugin_crypto},
+        std::make_unique<logging::PluginLogger>(id, redactor));
+    auto plugin = plugin_host->create_sync(connection_config.plugin, *connection.context);
+    if (!plugin) {
+      const sdk::Error& error = plugin.error();
+      if (error.code == sdk::ErrorCode::config_invalid &&
+          error.detail.find(':') != std::string::npos) {
+        return config_error(error.detail);
+      }
+      return config_error(connection_config.node
+                              .error("plugin '" + connection_config.plugin +
+                                     "' refused the sync connection: " + error.detail)
+                              .detail);
+    }
+    connection.plugin = std::move(*plugin);
+    sync_connections.push_back(std::move(connection));
+  }
+  return std::nullopt;
+}
+
+std::optional<StartupError> Gateway::Parts::open_store() {
+  auto opened = store::open_sqlite_store({.path = config.store.sqlite_path});
+  if (!opened) return StartupError{kExitRuntimeFailure, opened.error().detail};
+  store = std::move(*opened);
+  for (const auto& [district_id, district] : config.districts) {
+    if (auto ensured = store->ensure_district(district_id, clock.now()); !ensured) {
+      return StartupError{kExitRuntimeFailure, ensured.error().detail};
+    }
+  }
+  sessions = std::make_unique<session::SessionService>(*store, session_cache, revocation_epochs,
+                                                       clock, config.session.lifetime);
+  revocations = std::make_unique<session::RevocationService>(*store, revocation_epochs, clock);
+  if (auto applied = revocations->catch_up(); !applied) {
+    return StartupError{kExitRuntimeFailure, applied.error().detail};
+  }
+  if (!sync_connections.empty()) {
+    auto opened_roster = store::open_sqlite_roster_store({.path = config.store.sqlite_path});
+    if (!opened_roster) return StartupError{kExitRuntimeFailure, opened_roster.error().detail};
+    roster = std::move(*opened_roster);
+    std::shared_ptr<const logging::Redactor> masks = redactor;
+    sync_engine = std::make_unique<sync::SyncEngine>(sync::SyncEngineDependencies{
+        *roster, *minimizer, *revocations, config.districts, clock, sync_metrics,
+        config.store.sqlite_path,
+        [masks](std::string_view text) { return masks->redact_detail(text); }});
   }
   return std::nullopt;
 }
@@ -238,6 +322,8 @@ Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 Gateway::~Gateway() {
   if (!parts_) return;
+  // A run under way ends at its next batch boundary; the next start resumes it.
+  if (parts_->sync_scheduler) parts_->sync_scheduler->stop();
   {
     std::lock_guard lock(parts_->housekeeping_mutex);
     parts_->stopping = true;
@@ -278,6 +364,7 @@ std::optional<StartupError> Gateway::Parts::prepare() {
   provider_tokens = std::make_unique<jose::RemoteJwksVerifier>(*http_client, clock);
 
   if (auto failure = build_connections()) return failure;
+  if (auto failure = build_sync_connections()) return failure;
   // Every secret resolved so far (the pepper, the plugins' client secrets) is masked in logs.
   for (const std::string& value : secrets->resolved_values()) redactor->add_secret(value);
   return std::nullopt;
@@ -312,22 +399,7 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
   const config::GatewayConfig& cfg = p.config;
   if (auto failure = p.prepare()) return *failure;
 
-  auto store = store::open_sqlite_store({.path = cfg.store.sqlite_path});
-  if (!store) return StartupError{kExitRuntimeFailure, store.error().detail};
-  p.store = std::move(*store);
-  for (const auto& [district_id, district] : cfg.districts) {
-    if (auto ensured = p.store->ensure_district(district_id, p.clock.now()); !ensured) {
-      return StartupError{kExitRuntimeFailure, ensured.error().detail};
-    }
-  }
-
-  p.sessions = std::make_unique<session::SessionService>(
-      *p.store, p.session_cache, p.revocation_epochs, p.clock, cfg.session.lifetime);
-  p.revocations =
-      std::make_unique<session::RevocationService>(*p.store, p.revocation_epochs, p.clock);
-  if (auto applied = p.revocations->catch_up(); !applied) {
-    return StartupError{kExitRuntimeFailure, applied.error().detail};
-  }
+  if (auto failure = p.open_store()) return *failure;
   auto loaded = p.sessions->load_from_store();
   if (!loaded) return StartupError{kExitRuntimeFailure, loaded.error().detail};
   p.return_urls = std::make_unique<session::ReturnUrlPolicy>(cfg.session.return_url_prefixes,
@@ -337,6 +409,7 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
   p.metrics = std::make_unique<metrics::Registry>(p.router.route_names());
   p.metrics->add_gauge("lmsgw_sessions_live", "Sessions held in memory.",
                        [&p] { return static_cast<double>(p.session_cache.size()); });
+  if (!p.sync_connections.empty()) p.sync_metrics.register_with(*p.metrics);
 
   std::shared_ptr<const logging::Redactor> redactor = p.redactor;
   p.sign_in = std::make_unique<signin::SignInService>(
@@ -373,12 +446,61 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
   p.metrics->add_gauge("lmsgw_http_open_connections", "Open client connections.",
                        [server] { return static_cast<double>(server->open_connections()); });
   p.housekeeping = std::thread([&p] { p.run_housekeeping(); });
+  if (p.sync_engine) {
+    std::vector<sync::ScheduledConnection> scheduled;
+    for (const SyncConnection& connection : p.sync_connections) {
+      scheduled.push_back({connection.config, connection.plugin});
+    }
+    p.sync_scheduler = std::make_unique<sync::SyncScheduler>(*p.sync_engine, *p.roster, p.clock,
+                                                             std::move(scheduled));
+    p.sync_scheduler->start();
+  }
 
   spdlog::info(
       "lms-gateway listening on {}:{} ({} connection(s), {} live session(s), {} plugin(s))",
       cfg.server.options.listen_host, p.server->port(), p.connections.size(), *loaded,
       p.plugin_host->loaded().size());
   return std::unique_ptr<Gateway>(new Gateway(std::move(parts)));
+}
+
+int Gateway::run_sync(config::GatewayConfig config, const std::string& district, bool full,
+                      std::ostream& out, std::ostream& err) {
+  Parts parts;
+  parts.config = std::move(config);
+  if (auto failure = parts.prepare()) {
+    err << "lmsgwctl: " << failure->message << "\n";
+    return failure->exit_code;
+  }
+  std::vector<const SyncConnection*> chosen;
+  for (const SyncConnection& connection : parts.sync_connections) {
+    const auto districts = sync::connection_districts(*connection.config);
+    if (std::find(districts.begin(), districts.end(), district) != districts.end()) {
+      chosen.push_back(&connection);
+    }
+  }
+  if (chosen.empty()) {
+    err << "lmsgwctl: no available sync connection writes to district '" << district << "'\n";
+    return kExitConfigInvalid;
+  }
+  if (auto failure = parts.open_store()) {
+    err << "lmsgwctl: " << failure->message << "\n";
+    return failure->exit_code;
+  }
+  int code = kExitOk;
+  for (const SyncConnection* connection : chosen) {
+    sync::RunRequest request;
+    request.trigger = store::SyncTrigger::manual;
+    request.full = full;
+    auto run = parts.sync_engine->run(*connection->config, *connection->plugin, request);
+    if (!run) {
+      err << "lmsgwctl: sync " << connection->config->id << ": " << run.error().detail << "\n";
+      code = kExitRuntimeFailure;
+      continue;
+    }
+    out << sync::describe_run(*run);
+    if (run->outcome != store::SyncOutcome::succeeded) code = kExitRuntimeFailure;
+  }
+  return code;
 }
 
 void Gateway::run() {

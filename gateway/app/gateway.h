@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,12 @@ class Gateway {
 
   // Builds and binds everything. On failure the error says what and where.
   static std::variant<std::unique_ptr<Gateway>, StartupError> start(config::GatewayConfig config);
+
+  // lmsgwctl sync run: runs every sync connection of `district` now, in this process, with
+  // the plugins loaded as the gateway loads them, and prints each run record to `out`.
+  // Returns kExitOk when every run succeeded, kExitRuntimeFailure when one failed.
+  static int run_sync(config::GatewayConfig config, const std::string& district, bool full,
+                      std::ostream& out, std::ostream& err);
 
   // Serves until SIGTERM/SIGINT (or stop()), then drains in-flight requests.
   void run();

@@ -3,10 +3,13 @@
 //   lmsgwctl --config FILE check     validate config, secrets, plugins and plugin configs
 //   lmsgwctl --config FILE plugins   list the plugins that loaded and those refused, and why
 //   lmsgwctl --config FILE migrate   bring the database schema up to date
+//   lmsgwctl --config FILE sync run DISTRICT [--full] | sync runs [--district D] [--limit N]
 #include <sys/stat.h>
 
+#include <charconv>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +22,9 @@
 #include "plugins/plugin_host.h"
 #include "session/access_tokens.h"
 #include "session/key_directory.h"
+#include "store/roster_store.h"
 #include "store/sqlite/sqlite_account_store.h"
+#include "sync/run_report.h"
 
 namespace {
 
@@ -34,7 +39,14 @@ constexpr std::string_view kUsage =
     "            published until its tokens have expired; running gateways pick it up)\n"
     "  revoke account ID | revoke district ID\n"
     "            refuse every session and token of the account or district; running\n"
-    "            gateways apply it within a second\n";
+    "            gateways apply it within a second\n"
+    "  sync run DISTRICT [--full]\n"
+    "            run every sync connection of the district now, in this process, and print\n"
+    "            each run record; --full asks the plugins for a full read (and starts an\n"
+    "            unfinished read over); a running gateway ends removed users' sessions\n"
+    "            within a second\n"
+    "  sync runs [--district D] [--limit N]\n"
+    "            list recent sync runs, newest first, with their counts (default 20)\n";
 
 int list_plugins(const lmsgw::config::GatewayConfig& config) {
   const auto host = lmsgw::plugins::PluginHost::load(config.plugins);
@@ -135,6 +147,54 @@ int revoke(const lmsgw::config::GatewayConfig& config, const std::vector<std::st
   return lmsgw::app::kExitOk;
 }
 
+int sync_runs(const lmsgw::config::GatewayConfig& config, const std::vector<std::string>& args) {
+  std::optional<std::string> district;
+  std::size_t limit = 20;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--district" && i + 1 < args.size()) {
+      district = args[++i];
+    } else if (args[i] == "--limit" && i + 1 < args.size()) {
+      const std::string& text = args[++i];
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+      if (ec != std::errc{} || end != text.data() + text.size() || limit == 0 || limit > 10'000) {
+        std::cerr << "lmsgwctl: --limit must be a number from 1 to 10000\n";
+        return lmsgw::app::kExitConfigInvalid;
+      }
+    } else {
+      std::cerr << kUsage;
+      return lmsgw::app::kExitConfigInvalid;
+    }
+  }
+  auto roster = lmsgw::store::open_sqlite_roster_store({.path = config.store.sqlite_path});
+  if (!roster) {
+    std::cerr << "lmsgwctl: " << roster.error().detail << "\n";
+    return lmsgw::app::kExitRuntimeFailure;
+  }
+  auto runs = (*roster)->recent_runs(district, limit);
+  if (!runs) {
+    std::cerr << "lmsgwctl: " << runs.error().detail << "\n";
+    return lmsgw::app::kExitRuntimeFailure;
+  }
+  std::cout << "run  connection  districts  started  outcome  mode  counts\n";
+  for (const auto& run : *runs) std::cout << lmsgw::sync::summarize_run(run) << "\n";
+  return lmsgw::app::kExitOk;
+}
+
+int sync(lmsgw::config::GatewayConfig config, const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "runs") return sync_runs(config, args);
+  if (args.size() < 2 || args.size() > 3 || args[0] != "run" || args[1].starts_with("-") ||
+      (args.size() == 3 && args[2] != "--full")) {
+    std::cerr << kUsage;
+    return lmsgw::app::kExitConfigInvalid;
+  }
+  if (!config.districts.contains(args[1])) {
+    std::cerr << "lmsgwctl: no district '" << args[1] << "' in the configuration\n";
+    return lmsgw::app::kExitConfigInvalid;
+  }
+  return lmsgw::app::Gateway::run_sync(std::move(config), args[1], args.size() == 3, std::cout,
+                                       std::cerr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -148,7 +208,7 @@ int main(int argc, char** argv) {
       config_path = argv[++i];
     } else if (command.empty() && argv[i][0] != '-') {
       command = argv[i];
-    } else if (!command.empty() && argv[i][0] != '-') {
+    } else if (!command.empty()) {
       command_args.emplace_back(argv[i]);
     } else {
       std::cerr << kUsage;
@@ -168,6 +228,7 @@ int main(int argc, char** argv) {
 
   if (command == "revoke") return revoke(*config, command_args);
   if (command == "keys") return keys(*config, command_args);
+  if (command == "sync") return sync(std::move(*config), command_args);
   if (!command_args.empty()) {
     std::cerr << kUsage;
     return lmsgw::app::kExitConfigInvalid;

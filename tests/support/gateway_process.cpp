@@ -56,6 +56,7 @@ void GatewayProcess::start() {
        << "plugins:\n  directories: [" << LMSGW_PLUGIN_DIR << "]\n  load:\n";
   for (const std::string& plugin : setup_.plugins) yaml << "    - name: " << plugin << "\n";
   yaml << "districts:\n" << setup_.districts_yaml << "connections:\n" << setup_.connections_yaml;
+  if (!setup_.sync_yaml.empty()) yaml << "sync:\n" << setup_.sync_yaml;
   write_file(config_file(), yaml.str());
 
   process_ = std::make_unique<ChildProcess>(
@@ -116,6 +117,47 @@ double GatewayProcess::metric(std::string_view sample) {
   return -1;
 }
 
+std::optional<std::string> GatewayProcess::query(std::string_view sql) const {
+  sqlite3* db = nullptr;
+  const std::string path = (directory_ / "lmsgw.db").string();
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open the gateway database");
+  }
+  sqlite3_busy_timeout(db, 5'000);
+  sqlite3_stmt* statement = nullptr;
+  std::optional<std::string> out;
+  if (sqlite3_prepare_v2(db, std::string(sql).c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+    const std::string message = sqlite3_errmsg(db);
+    sqlite3_close(db);
+    throw std::runtime_error("query failed: " + message);
+  }
+  if (sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
+    out = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return out;
+}
+
+GatewayProcess::CtlResult GatewayProcess::lmsgwctl(const std::vector<std::string>& arguments,
+                                                   std::chrono::milliseconds timeout) {
+  std::vector<std::string> args{"--config", config_file().string()};
+  args.insert(args.end(), arguments.begin(), arguments.end());
+  const std::filesystem::path output =
+      directory_ / ("lmsgwctl-" + std::to_string(++ctl_runs_) + ".out");
+  ChildProcess ctl(LMSGW_CTL_BIN, args, output);
+  CtlResult result;
+  const std::optional<int> code = ctl.wait_for_exit(timeout);
+  result.exit_code = code ? *code : ctl.stop(9);
+  result.output = read_file(output);
+  return result;
+}
+
+std::string sync_records_sample(std::string_view kind, std::string_view outcome) {
+  return "lmsgw_sync_records_" + std::string(kind) + "_" + std::string(outcome);
+}
+
 std::string GatewayProcess::persisted_bytes() const {
   std::string bytes;
   for (const char* suffix : {"", "-wal", "-shm"}) {
@@ -123,6 +165,9 @@ std::string GatewayProcess::persisted_bytes() const {
   }
   bytes += read_file(directory_ / "gateway.log");
   bytes += read_file(directory_ / "gateway.stderr");
+  for (int i = 1; i <= ctl_runs_; ++i) {
+    bytes += read_file(directory_ / ("lmsgwctl-" + std::to_string(i) + ".out"));
+  }
   return bytes;
 }
 

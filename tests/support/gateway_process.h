@@ -4,8 +4,10 @@
 // the database, metrics, everything persisted as bytes).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,9 @@ struct GatewaySetup {
   // The `connections:` entries, indented by two spaces. Secret references may name files the
   // test writes into the directory (file:NAME).
   std::string connections_yaml;
+  // The `sync:` entries (roster-sync connections), indented by two spaces; empty: none.
+  // Their plugins must be listed in `plugins`.
+  std::string sync_yaml;
   // Allowed return URLs besides the gateway's own /healthz (the default).
   std::vector<std::string> extra_return_urls;
   // The loopback port to listen on; 0 picks a free one. Tests whose fake providers must know
@@ -50,18 +55,33 @@ class GatewayProcess {
   int stop(int signal = 15);
 
   int count_rows(std::string_view table) const;
+  // The first column of the first row of `sql` as text; nullopt for no row or NULL.
+  std::optional<std::string> query(std::string_view sql) const;
   // One sample of /metrics, e.g. `lmsgw_sign_ins_total{connection="x",outcome="success"}`;
   // -1 when absent.
   double metric(std::string_view sample);
   // The database, its WAL and shared-memory files and the gateway's logs, as bytes.
   std::string persisted_bytes() const;
 
+  // Runs lmsgwctl against this gateway's configuration (e.g. {"sync", "run", "springfield"})
+  // while the gateway keeps running; its output is appended to the persisted bytes.
+  struct CtlResult {
+    int exit_code = -1;
+    std::string output;
+  };
+  CtlResult lmsgwctl(const std::vector<std::string>& arguments,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
  private:
   std::filesystem::path directory_;
   GatewaySetup setup_;
   std::uint16_t port_;
   std::unique_ptr<ChildProcess> process_;
+  int ctl_runs_ = 0;
 };
+
+// A sync metric sample name, e.g. sync_records_sample("users", "created").
+std::string sync_records_sample(std::string_view kind, std::string_view outcome);
 
 // A sign-in metric sample name.
 std::string sign_in_sample(std::string_view connection, std::string_view outcome);
