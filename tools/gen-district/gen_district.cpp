@@ -8,8 +8,9 @@
 // --delta-delete K instead a delta set: the first K students tobedeleted, with their
 //                  enrollments.
 // --zip FILE       also zip the set (deflate level 1).
-// --clever FILE    also a fake-Clever fixture of the same people: {"districts", "schools",
-//                  "users", "sections"} in Clever v3 shape.
+// --clever FILE    also a fake-Clever fixture of the same people: {"districts" (with the
+//                  district-app token "gen-district-token"), "schools", "users", "sections"}
+//                  in Clever v3 shape (tests/fakes/clever).
 //
 // Every field the gateway must drop carries a canary containing "ZZCANARY" (case as shown
 // below), so a test can grep the database and the logs for it; kept fields (given names,
@@ -240,7 +241,8 @@ std::string clever_id(unsigned kind, std::uint64_t i) {
 void write_clever(const fs::path& path, const District& d) {
   Out out(path);
   const std::string district = clever_id(0xd1, 1);
-  out << "{\"districts\":[{\"id\":\"" << district << "\",\"name\":\"Synthetic District\"}],\n"
+  out << "{\"districts\":[{\"id\":\"" << district << "\",\"name\":\"Synthetic District\","
+      << "\"token\":\"gen-district-token\"}],\n"
       << "\"schools\":[";
   for (std::uint64_t s = 0; s < d.schools; ++s) {
     out << (s ? ",\n" : "\n") << "{\"id\":\"" << clever_id(0xc1, s) << "\",\"district\":\""
