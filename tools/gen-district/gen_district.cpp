@@ -12,9 +12,9 @@
 //                  district-app token "gen-district-token"), "schools", "users", "sections"}
 //                  in Clever v3 shape (tests/fakes/clever).
 //
-// Every field the gateway must drop carries a canary containing "ZZCANARY" (case as shown
-// below), so a test can grep the database and the logs for it; kept fields (given names,
-// ids) carry none. The people are a deterministic function of N.
+// Every field the gateway must drop carries a canary containing "canary" (in any case), so a
+// test can grep the database and the logs for it; kept fields (given names, ids, teachers'
+// emails) carry none. The people are a deterministic function of N.
 #include <zip.h>
 
 #include <charconv>
@@ -100,8 +100,14 @@ void write_user(Out& out, std::string_view id_prefix, std::uint64_t i, std::stri
   out << id_prefix << i << "," << status << ",2024-09-01T00:00:00Z,true,sch-"
       << (i % d.schools) << "," << role << ",zzusercanary" << i << ",\"{LDAP:zzldapcanary" << i
       << "},{SIS:ZZSISCANARY" << i << "}\"," << given(i) << ",ZzfamilyCANARY" << i
-      << ",ZzmiddleCANARY,ZZSISCANARY" << i << ",zz.canary." << i
-      << "@example.org,ZZSMSCANARY" << i << ",ZZPHONECANARY" << i << ",";
+      << ",ZzmiddleCANARY,ZZSISCANARY" << i << ",";
+  // PRIVACY.md A keeps a teacher's email (to reach them), so only other emails are canaries.
+  if (role == "teacher") {
+    out << "teacher" << i << "@example.org";
+  } else {
+    out << "zz.canary." << i << "@example.org";
+  }
+  out << ",ZZSMSCANARY" << i << ",ZZPHONECANARY" << i << ",";
   if (role == "student" && d.guardians > 0) out << "gdn-" << (i % d.guardians);
   out << ",ZZGRADECANARY,zzpasswordcanary" << i << "\n";
 }
