@@ -128,9 +128,11 @@ struct SweepResult {
   std::uint64_t enrollments = 0;
 };
 
-// One batch's transaction. Destroying it without commit() rolls everything back. Removing a
-// user or revoking a district also records the revocation (and deletes the sessions it
-// covers) in this transaction: once committed, RevocationService::catch_up() applies it.
+// One transaction, holding one or more consecutive whole batches of a run: each batch's
+// changes, then record() with its counts and cursor; commit() makes them durable together.
+// Destroying it without commit() rolls everything back. Removing a user or revoking a district
+// also records the revocation (and deletes the sessions it covers) in this transaction: once
+// committed, RevocationService::catch_up() applies it.
 class RosterBatch {
  public:
   virtual ~RosterBatch() = default;
@@ -166,7 +168,10 @@ class RosterBatch {
   // stopped reading or that were revoked.
   virtual sdk::Result<SweepResult> sweep() = 0;
 
-  virtual sdk::Result<void> commit(const BatchCommit& commit) = 0;
+  // Ends a batch: adds its counts and rejections to the run and moves the
+  // connection's cursor; a finished batch also ends the run (succeeded) and the read.
+  virtual sdk::Result<void> record(const BatchCommit& batch) = 0;
+  virtual sdk::Result<void> commit() = 0;
 };
 
 class RosterStore {
@@ -206,6 +211,8 @@ struct SqliteRosterOptions {
   // Page cache of this connection; a bulk import touches every page of the large indexes.
   std::int64_t cache_mebibytes = 64;
   int busy_timeout_ms = 10'000;
+  // Write-ahead log pages after which a commit checkpoints (4 KiB pages).
+  int checkpoint_pages = 16'384;
 };
 
 // Its own connection to the database open_sqlite_store() migrated (refused otherwise), so a

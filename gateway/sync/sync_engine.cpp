@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <future>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -23,9 +27,16 @@ using store::RunCounts;
 
 // What a resolved id is when its record was discarded by policy.
 constexpr std::int64_t kDiscarded = -1;
+// When consecutive batches stop sharing a transaction (see commit_group()).
+constexpr std::size_t kGroupChanges = 50'000;
+constexpr auto kGroupTime = std::chrono::seconds(1);
 // Distinct file names a run counts on their own; any further ones count as "other files".
 constexpr std::size_t kMaxFileKinds = 64;
 constexpr std::size_t kMaxFileKindBytes = 64;
+constexpr std::array<std::string_view, 4> kRecordKinds = {"users", "sections", "enrollments",
+                                                          "districts"};
+// RecordOutcome's values are 0..6.
+constexpr std::size_t kOutcomes = static_cast<std::size_t>(RecordOutcome::discarded) + 1;
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -84,21 +95,22 @@ class RunDriver {
 
   sdk::Result<store::SyncRunRecord> execute() {
     std::string cursor = state_.cursor;
-    bool first = true;
+    std::future<sdk::Result<sdk::SyncBatch>> next = fetch({cursor, request_.full});
     for (std::int64_t batch_number = 1;; ++batch_number) {
-      if (request_.stop != nullptr && request_.stop->load()) {
-        return fail("interrupted at a batch boundary (shutdown); the next run resumes");
-      }
-      sdk::SyncRequest next{cursor, first && request_.full};
-      first = false;
-      sdk::Result<sdk::SyncBatch> batch = plugin_.next_batch(next);
+      sdk::Result<sdk::SyncBatch> batch = next.get();
       if (!batch) {
-        return fail("plugin: " + std::string(sdk::to_string(batch.error().code)) + ": " +
-                    batch.error().detail);
+        return fail_after(next, "plugin: " + std::string(sdk::to_string(batch.error().code)) +
+                                    ": " + batch.error().detail);
       }
-      if (auto refused = check(*batch, cursor)) return fail(*refused);
+      if (auto refused = check(*batch, cursor)) return fail_after(next, *refused);
+      // The plugin reads the next batch while this one is written: a core each. A batch read
+      // ahead and not applied is read again by the next run, from the persisted cursor.
+      if (!batch->finished) next = fetch({batch->next_cursor, false});
+      if (request_.stop != nullptr && request_.stop->load()) {
+        return fail_after(next, "interrupted at a batch boundary (shutdown); the next run resumes");
+      }
       if (auto applied = apply(*batch, batch_number); !applied) {
-        return fail("store: " + applied.error().detail);
+        return fail_after(next, "store: " + applied.error().detail);
       }
       if (batch->finished) break;
       cursor = std::move(batch->next_cursor);
@@ -107,6 +119,45 @@ class RunDriver {
   }
 
  private:
+  std::future<sdk::Result<sdk::SyncBatch>> fetch(sdk::SyncRequest request) {
+    sdk::SyncPlugin& plugin = plugin_;
+    return std::async(std::launch::async, [&plugin, request = std::move(request)] {
+      return plugin.next_batch(request);
+    });
+  }
+
+  // The plugin is called by one thread at a time: a read under way finishes before the run ends.
+  // Also commits the batches applied whole so far: a run keeps every batch it applied.
+  sdk::Result<store::SyncRunRecord> fail_after(std::future<sdk::Result<sdk::SyncBatch>>& pending,
+                                               std::string reason) {
+    if (pending.valid()) pending.wait();
+    if (auto committed = commit_group(); !committed) {
+      reason += "; committing the batches before it failed too: " + committed.error().detail;
+    }
+    return fail(reason);
+  }
+
+  // Consecutive batches share a transaction until it holds kGroupChanges changes or has been
+  // open kGroupTime: a commit writes every page the batches touched, and the large indexes'
+  // pages are touched by every batch. Sign-ins wait at most that long for the write lock.
+  sdk::Result<void> commit_group() {
+    if (!group_) return {};
+    auto committed = group_->commit();
+    group_.reset();
+    if (!committed) return committed.error();
+    deps_.metrics.add(group_counts_);
+    group_counts_.clear();
+    if (group_revoked_) {
+      group_revoked_ = false;
+      // Recorded with the batches; this makes it take effect in this process now.
+      if (auto applied = deps_.revocations.catch_up(); !applied) {
+        spdlog::warn("sync: applying revocations failed (the housekeeping probe retries): {}",
+                     deps_.redact(applied.error().detail));
+      }
+    }
+    return {};
+  }
+
   // Why the batch cannot be applied, if it cannot.
   std::optional<std::string> check(const sdk::SyncBatch& batch, const std::string& cursor) {
     if (batch.changes.size() + batch.rejected.size() > SyncEngine::kMaxChangesPerBatch) {
@@ -143,9 +194,29 @@ class RunDriver {
     return district;
   }
 
+  // Millions of calls in a bulk read: the record kinds count in an array, files in a map.
   void count(std::string_view kind, RecordOutcome outcome, std::uint64_t n = 1) {
     if (n == 0) return;
+    for (std::size_t k = 0; k < kRecordKinds.size(); ++k) {
+      if (kRecordKinds[k] == kind) {
+        record_counts_[k][static_cast<std::size_t>(outcome)] += n;
+        return;
+      }
+    }
     counts_[{std::string(kind), std::string(store::to_string(outcome))}] += n;
+  }
+
+  // This batch's counts, all kinds.
+  RunCounts batch_counts() const {
+    RunCounts out = counts_;
+    for (std::size_t k = 0; k < kRecordKinds.size(); ++k) {
+      for (std::size_t o = 0; o < kOutcomes; ++o) {
+        if (record_counts_[k][o] == 0) continue;
+        out[{std::string(kRecordKinds[k]),
+             std::string(store::to_string(static_cast<RecordOutcome>(o)))}] += record_counts_[k][o];
+      }
+    }
+    return out;
   }
 
   void reject(std::int64_t batch_number, std::size_t index, std::string_view kind,
@@ -357,28 +428,51 @@ class RunDriver {
   }
 
   sdk::Result<void> apply(const sdk::SyncBatch& batch, std::int64_t batch_number) {
-    const auto now = deps_.clock.now();
-    scope_.now = now;
-    scope_.today = time::civil_date_utc(now);
-    minimizer_today_ = time::earliest_civil_date(now);
+    if (!group_) {
+      const auto now = deps_.clock.now();
+      scope_.now = now;
+      scope_.today = time::civil_date_utc(now);
+      minimizer_today_ = time::earliest_civil_date(now);
+      auto opened = deps_.roster.begin_batch(scope_);
+      if (!opened) return opened.error();
+      group_ = std::move(*opened);
+      group_started_ = std::chrono::steady_clock::now();
+      group_changes_ = 0;
+    }
+    if (auto applied = apply_batch(*group_, batch, batch_number); !applied) {
+      // A write failed part-way: the whole open group goes (the next run reads it again from
+      // the last committed cursor), so nothing of the failing batch stays.
+      group_.reset();
+      group_counts_.clear();
+      group_revoked_ = false;
+      return applied.error();
+    }
+    group_changes_ += batch.changes.size();
+    if (batch.finished || group_changes_ >= kGroupChanges ||
+        std::chrono::steady_clock::now() - group_started_ >= kGroupTime) {
+      return commit_group();
+    }
+    return {};
+  }
+
+  sdk::Result<void> apply_batch(store::RosterBatch& tx, const sdk::SyncBatch& batch,
+                                std::int64_t batch_number) {
     counts_.clear();
+    record_counts_ = {};
     rejections_.clear();
     revoked_ = false;
-
-    auto tx = deps_.roster.begin_batch(scope_);
-    if (!tx) return tx.error();
     for (std::size_t i = 0; i < batch.changes.size(); ++i) {
       auto applied = std::visit(
           Overloaded{
-              [&](const sdk::RosterUserUpsert& c) { return apply_user(**tx, c, batch_number, i); },
+              [&](const sdk::RosterUserUpsert& c) { return apply_user(tx, c, batch_number, i); },
               [&](const sdk::RosterSectionUpsert& c) {
-                return apply_section(**tx, c, batch_number, i);
+                return apply_section(tx, c, batch_number, i);
               },
               [&](const sdk::RosterEnrollmentUpsert& c) {
-                return apply_enrollment(**tx, c, batch_number, i);
+                return apply_enrollment(tx, c, batch_number, i);
               },
-              [&](const sdk::RosterRemoval& c) { return apply_removal(**tx, c, batch_number, i); },
-              [&](const sdk::RosterDistrictRevoked& c) { return apply_district_revoked(**tx, c); }},
+              [&](const sdk::RosterRemoval& c) { return apply_removal(tx, c, batch_number, i); },
+              [&](const sdk::RosterDistrictRevoked& c) { return apply_district_revoked(tx, c); }},
           batch.changes[i]);
       if (!applied) return applied.error();
     }
@@ -390,7 +484,7 @@ class RunDriver {
       count(bounded_file_kind(file), RecordOutcome::discarded, n);
     }
     if (batch.finished && mode_ == store::SyncMode::snapshot) {
-      auto swept = (*tx)->sweep();
+      auto swept = tx.sweep();
       if (!swept) return swept.error();
       count("users", RecordOutcome::removed, swept->users);
       count("sections", RecordOutcome::removed, swept->sections);
@@ -401,18 +495,11 @@ class RunDriver {
     commit.next_cursor = batch.next_cursor;
     commit.mode = *mode_;
     commit.finished = batch.finished;
-    commit.counts = counts_;
+    commit.counts = batch_counts();
     commit.rejections = std::move(rejections_);
-    if (auto committed = (*tx)->commit(commit); !committed) return committed.error();
-    tx->reset();
-    deps_.metrics.add(counts_);
-    if (revoked_) {
-      // Recorded with the batch; this makes it take effect in this process now.
-      if (auto applied = deps_.revocations.catch_up(); !applied) {
-        spdlog::warn("sync: applying revocations failed (the housekeeping probe retries): {}",
-                     deps_.redact(applied.error().detail));
-      }
-    }
+    if (auto recorded = tx.record(commit); !recorded) return recorded.error();
+    for (const auto& [key, n] : commit.counts) group_counts_[key] += n;
+    group_revoked_ = group_revoked_ || revoked_;
     return {};
   }
 
@@ -453,8 +540,14 @@ class RunDriver {
   std::set<std::string, std::less<>> file_kinds_;
   sdk::CivilDate minimizer_today_;
   RunCounts counts_;
+  std::array<std::array<std::uint64_t, kOutcomes>, kRecordKinds.size()> record_counts_{};
   std::vector<sdk::RejectedRecord> rejections_;
   bool revoked_ = false;
+  std::unique_ptr<store::RosterBatch> group_;
+  std::chrono::steady_clock::time_point group_started_{};
+  std::size_t group_changes_ = 0;
+  RunCounts group_counts_;
+  bool group_revoked_ = false;
 };
 
 }  // namespace

@@ -14,6 +14,9 @@ struct SqliteOptions {
   // Applies pending migrations on open; lmsgwctl can also run them alone.
   bool migrate = true;
   int busy_timeout_ms = 5'000;
+  // SQLite's own mutex around every call; a caller that serialises its use of the connection
+  // itself (the roster store) saves a lock per call.
+  bool serialized = true;
 };
 
 // The schema version this build writes and reads.

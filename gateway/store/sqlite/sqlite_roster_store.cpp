@@ -613,7 +613,12 @@ class SqliteRosterBatch final : public RosterBatch {
     return out;
   }
 
-  sdk::Result<void> commit(const BatchCommit& commit) override {
+  sdk::Result<void> commit() override {
+    s_.release_all();
+    return tx_.commit();
+  }
+
+  sdk::Result<void> record(const BatchCommit& commit) override {
     if (commit.next_cursor.size() > RosterStore::kMaxCursorBytes) {
       return sdk::Error{
           sdk::ErrorCode::invalid_request,
@@ -677,9 +682,7 @@ class SqliteRosterBatch final : public RosterBatch {
     } else {
       (*cursor)->bind(3, to_string(commit.mode)).bind(4, scope_.read_since_run);
     }
-    if (auto done = (*cursor)->run(); !done) return done.error();
-    s_.release_all();
-    return tx_.commit();
+    return (*cursor)->run();
   }
 
  private:
@@ -991,6 +994,20 @@ sdk::Result<std::unique_ptr<RosterStore>> open_sqlite_roster_store(
   const std::string cache =
       "PRAGMA cache_size = -" + std::to_string(options.cache_mebibytes * 1024);
   if (auto sized = exec(db->get(), cache.c_str(), "cache size"); !sized) return sized.error();
+  // The engine writes only keys it resolved in the same transaction and configured districts,
+  // and this connection never deletes a parent row, so enforcing foreign keys here would only
+  // add two lookups to each of millions of enrollment inserts. (Every other connection keeps
+  // them on, so deleting an account still cascades to its enrollments.)
+  if (sqlite3_db_config(db->get(), SQLITE_DBCONFIG_ENABLE_FKEY, 0, nullptr) != SQLITE_OK) {
+    return sqlite_error(db->get(), "foreign keys");
+  }
+  // Each checkpoint syncs the file; at the default (every 1000 pages, about one batch) a bulk
+  // import would spend most of its time waiting for the disk.
+  const std::string checkpoint =
+      "PRAGMA wal_autocheckpoint = " + std::to_string(options.checkpoint_pages);
+  if (auto set = exec(db->get(), checkpoint.c_str(), "wal autocheckpoint"); !set) {
+    return set.error();
+  }
   if (auto temp = exec(db->get(), "PRAGMA temp_store = MEMORY", "temp store"); !temp) {
     return temp.error();
   }

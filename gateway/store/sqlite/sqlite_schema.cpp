@@ -355,8 +355,9 @@ int latest_schema_version() noexcept { return kLatestVersion; }
 
 sdk::Result<Connection> open_database(const SqliteOptions& options) {
   // Without migrate, a missing file is an error rather than a new empty database.
-  const int flags =
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (options.migrate ? SQLITE_OPEN_CREATE : 0);
+  const int flags = SQLITE_OPEN_READWRITE |
+                    (options.serialized ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX) |
+                    (options.migrate ? SQLITE_OPEN_CREATE : 0);
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(options.path.c_str(), &raw, flags, nullptr);
   Connection db(raw);

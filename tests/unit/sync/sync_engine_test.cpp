@@ -225,18 +225,20 @@ TEST(SyncEngineTest, AStoreFailureMidBatchAppliesNothingOfThatBatch) {
   const store::SyncRunRecord failed = h.run();
   EXPECT_EQ(failed.outcome, SyncOutcome::failed);
   EXPECT_THAT(failed.error, HasSubstr("store: "));
-  EXPECT_EQ(h.count("accounts"), 1);
+  // Batch 1 shared the failing batch's transaction: it goes too, and so does its cursor.
+  EXPECT_EQ(failed.batches, 0);
+  EXPECT_EQ(h.count("accounts"), 0);
   EXPECT_EQ(h.count("sections"), 0);
-  EXPECT_EQ(h.count("sync_run_counts WHERE run_id = " + std::to_string(failed.id) +
-                    " AND kind = 'sections'"),
-            0);
+  EXPECT_EQ(h.count("sync_run_counts WHERE run_id = " + std::to_string(failed.id)), 0);
+  EXPECT_EQ(h.scalar("SELECT cursor FROM sync_connections"), "");
 
   h.exec("DROP TRIGGER fail_second_section");
-  const store::SyncRunRecord resumed = h.run();
-  ASSERT_EQ(resumed.outcome, SyncOutcome::succeeded) << resumed.error;
-  EXPECT_EQ(count_of(resumed, "users", "created"), 1u);
-  EXPECT_EQ(count_of(resumed, "sections", "created"), 2u);
-  EXPECT_EQ(count_of(resumed, "enrollments", "created"), 1u);
+  const store::SyncRunRecord next = h.run();
+  ASSERT_EQ(next.outcome, SyncOutcome::succeeded) << next.error;
+  EXPECT_EQ(h.plugin.requests[h.plugin.requests.size() - 2].cursor, "");
+  EXPECT_EQ(count_of(next, "users", "created"), 2u);
+  EXPECT_EQ(count_of(next, "sections", "created"), 2u);
+  EXPECT_EQ(count_of(next, "enrollments", "created"), 1u);
   EXPECT_EQ(h.count("accounts"), 2);
 }
 
