@@ -131,13 +131,12 @@ sdk::Result<void> CleverSync::refresh_tokens(SyncCursor& cursor, sdk::SyncBatch&
 
 void CleverSync::revoke(SyncCursor& cursor, const std::string& district, bool announce,
                         sdk::SyncBatch& out) {
-  if (announce) {
-    out.changes.emplace_back(sdk::RosterDistrictRevoked{district});
+  if (announce) out.changes.emplace_back(sdk::RosterDistrictRevoked{district});
+  if (tokens_.erase(district) > 0) {
     // Its token is still listed: remember not to read it again while it stays there.
     auto at = std::lower_bound(cursor.revoked.begin(), cursor.revoked.end(), district);
     if (at == cursor.revoked.end() || *at != district) cursor.revoked.insert(at, district);
   }
-  tokens_.erase(district);
   std::erase_if(cursor.districts, [&](const auto& d) { return d.id == district; });
   next_district(cursor, out);
 }

@@ -378,6 +378,12 @@ TEST_F(CleverSyncTest, ADistrictsDeletedEventRevokesTheDistrictAndStopsItsEvents
   auto changes = changes_of(run(*sync));
   EXPECT_THAT(subjects(changes), ElementsAre("u7"));
   EXPECT_THAT(only<sdk::RosterDistrictRevoked>(changes), ElementsAre(sdk::RosterDistrictRevoked{"d1"}));
+  // Its token is still listed, but it is not read again.
+  const std::size_t calls = model_.authorizations.size();
+  EXPECT_THAT(subjects(changes_of(run(*sync, true))), ElementsAre("v1"));
+  for (std::size_t i = calls; i < model_.authorizations.size(); ++i) {
+    EXPECT_NE(model_.authorizations[i], "Bearer tok-d1");
+  }
 }
 
 TEST_F(CleverSyncTest, OurOwnCredentialsRefusedIsAnErrorNotARevocation) {
