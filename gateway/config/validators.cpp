@@ -86,6 +86,10 @@ sdk::Result<HttpUrl> parse_http_url(const sdk::ConfigNode& node, UrlRules rules)
   if (!url.has_authority() || url.encoded_host().empty()) {
     return node.error(expected + " with a host");
   }
+  // Boost.URL reads "https://127.0.0.1.evil.example" as host 127.0.0.1 and path ".evil.example".
+  if (!url.encoded_path().empty() && url.encoded_path().front() != '/') {
+    return node.error("has an invalid host");
+  }
   if (url.has_userinfo()) return node.error("must not contain user information");
   if (url.has_fragment()) return node.error("must not contain a fragment (#...)");
   if (!rules.allow_query && url.has_query()) return node.error("must not contain a query");

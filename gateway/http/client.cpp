@@ -95,6 +95,11 @@ sdk::Result<Target> parse_target(const std::string& url, const ClientOptions& op
   if (!parsed) return invalid("malformed URL");
   const urls::url_view& view = *parsed;
   Target target;
+  // Boost.URL 1.81 reads "https://127.0.0.1.evil.example/x" as host 127.0.0.1 and path
+  // ".evil.example/x"; after an authority a path must be empty or start with '/'.
+  if (!view.encoded_path().empty() && view.encoded_path().front() != '/') {
+    return invalid("URL with a malformed host");
+  }
   const urls::scheme scheme = view.scheme_id();
   if (scheme != urls::scheme::https && scheme != urls::scheme::http) {
     return invalid("unsupported URL scheme '" + std::string(view.scheme()) + "'");

@@ -58,32 +58,43 @@ sdk::Result<std::shared_ptr<const RemoteJwksVerifier::Fetched>> RemoteJwksVerifi
   auto loaded = KeySet::from_jwks_text(response->body);
   if (!loaded)
     return sdk::Error{sdk::ErrorCode::upstream_malformed, "JWKS: " + loaded.error().detail};
-  const TimePoint now = clock_.now();
   return std::shared_ptr<const Fetched>(std::make_shared<Fetched>(
-      Fetched{std::move(loaded->keys), now, now + keep_for(response->headers)}));
+      Fetched{std::move(loaded->keys), clock_.now() + keep_for(response->headers)}));
+}
+
+RemoteJwksVerifier::Source& RemoteJwksVerifier::source(const std::string& uri) {
+  std::lock_guard lock(sources_mutex_);
+  std::unique_ptr<Source>& entry = sources_[uri];
+  if (!entry) entry = std::make_unique<Source>();
+  return *entry;
 }
 
 sdk::Result<std::shared_ptr<const RemoteJwksVerifier::Fetched>> RemoteJwksVerifier::keys_for(
     const std::string& uri, const std::string& kid) {
-  // One lock for lookups and fetches: fetches are rare, and concurrent callers for the same
-  // JWKS then share one fetch instead of each making their own.
-  std::lock_guard lock(mutex_);
+  Source& source = this->source(uri);
+  std::lock_guard lock(source.mutex);
   const TimePoint now = clock_.now();
-  auto cached = cache_.find(uri);
-  if (cached != cache_.end()) {
-    const Fetched& known = *cached->second;
-    const bool fresh = now < known.keep_until;
-    const bool knows_kid = kid.empty() || known.keys.find(kid) != nullptr;
-    const bool may_refetch = now - known.fetched_at >= kRefetchInterval;
-    if (fresh && (knows_kid || !may_refetch)) return cached->second;
+  // A clock set back must not stretch a pause: an attempt "in the future" counts as long ago.
+  const auto since_attempt = now >= source.last_attempt
+                                 ? now - source.last_attempt
+                                 : std::chrono::system_clock::duration::max();
+  const bool usable = source.keys != nullptr && now < source.keys->keep_until;
+  if (usable) {
+    const bool knows_kid = kid.empty() || source.keys->keys.find(kid) != nullptr;
+    if (knows_kid || since_attempt < kRefetchInterval) return source.keys;
+  } else if (source.last_failure && since_attempt < kFailureMemory) {
+    return *source.last_failure;
   }
+  source.last_attempt = now;
   auto fetched = fetch(uri);
   if (!fetched) {
+    source.last_failure = fetched.error();
     // A provider's outage must not turn cached, still-usable keys into refusals.
-    if (cached != cache_.end() && now < cached->second->keep_until) return cached->second;
+    if (usable) return source.keys;
     return fetched.error();
   }
-  cache_[uri] = *fetched;
+  source.last_failure.reset();
+  source.keys = *fetched;
   return fetched;
 }
 

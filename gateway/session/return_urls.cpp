@@ -31,6 +31,9 @@ std::optional<Parts> split(std::string_view text) {
   const std::string scheme = lowercase(url.scheme());
   if (scheme != "http" && scheme != "https") return std::nullopt;
   if (!url.has_authority() || url.has_userinfo() || url.host().empty()) return std::nullopt;
+  // A path after an authority starts with '/': anything else is a host Boost.URL misread
+  // ("http://127.0.0.1.evil.example/" as host 127.0.0.1, path ".evil.example/").
+  if (!url.encoded_path().empty() && url.encoded_path().front() != '/') return std::nullopt;
   for (auto segment : url.segments()) {
     if (segment == "." || segment == "..") return std::nullopt;
   }

@@ -75,9 +75,26 @@ sdk::Result<std::string> url_option(const sdk::ConfigNode& config, std::string_v
       parsed->has_fragment()) {
     return error("expected a URL with a host and no user info or fragment");
   }
+  // Boost.URL reads "http://127.0.0.1.evil.example/" as host 127.0.0.1, path ".evil.example/":
+  // after an authority a path must be empty or start with '/'.
+  if (!parsed->encoded_path().empty() && parsed->encoded_path().front() != '/') {
+    return error("expected a URL with a valid host");
+  }
   if (scheme == "https") return url;
-  const std::string host(parsed->host());
-  const bool loopback = host == "localhost" || host == "[::1]" || host.starts_with("127.");
+  bool loopback = false;
+  switch (parsed->host_type()) {
+    case boost::urls::host_type::ipv4:
+      loopback = parsed->host_ipv4_address().is_loopback();
+      break;
+    case boost::urls::host_type::ipv6:
+      loopback = parsed->host_ipv6_address().is_loopback();
+      break;
+    case boost::urls::host_type::name:
+      loopback = parsed->encoded_host() == "localhost";
+      break;
+    default:
+      break;
+  }
   if (scheme == "http" && loopback && use == UrlUse::browser_redirect) return url;
   return error(use == UrlUse::browser_redirect
                    ? "must be https (http only on a loopback host, for local demos)"

@@ -156,7 +156,7 @@ TEST_F(StartupTest, LmsgwctlListsLoadedAndRefusedPlugins) {
                    "    - name: clever\n    - name: not-installed\n      required: false\n");
   auto [code, output] = run(LMSGW_CTL_BIN, {"--config", config.string(), "plugins"});
   EXPECT_EQ(code, 0) << output;
-  EXPECT_THAT(output, HasSubstr("loaded   clever 1.0.0 [sign-in]"));
+  EXPECT_THAT(output, HasSubstr("loaded   clever 1.0.0 [sign-in,roster-sync]"));
   EXPECT_THAT(output, HasSubstr("refused  not-installed (optional)"));
 }
 
@@ -164,7 +164,7 @@ TEST_F(StartupTest, LmsgwctlMigratesTheDatabase) {
   const auto config = write_config();
   auto [code, output] = run(LMSGW_CTL_BIN, {"--config", config.string(), "migrate"});
   EXPECT_EQ(code, 0) << output;
-  EXPECT_THAT(output, HasSubstr("is at schema version 3"));
+  EXPECT_THAT(output, HasSubstr("is at schema version 4"));
 }
 
 }  // namespace

@@ -34,6 +34,13 @@ TEST(ValidatorsTest, ListenAddressesParse) {
   EXPECT_FALSE(parse_listen(value("host:+80")).ok());
 }
 
+// Boost.URL reads "https://127.0.0.1.evil.example" as host 127.0.0.1 and path ".evil.example".
+TEST(ValidatorsTest, HostsThatOnlyStartLikeAnAddressAreRefused) {
+  for (const char* text : {"https://127.0.0.1.evil.example", "http://127.0.0.1.evil.example/x"}) {
+    EXPECT_FALSE(parse_http_url(value(text), UrlRules{}).ok()) << text;
+  }
+}
+
 TEST(ValidatorsTest, UrlsAreNormalisedForComparison) {
   HttpUrl parsed = url("HTTPS://App.Example.ORG/Path");
   EXPECT_TRUE(parsed.https);

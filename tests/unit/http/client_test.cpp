@@ -354,6 +354,18 @@ TEST_F(ClientTest, RefusesPlainHttpToNonLoopback) {
   }
 }
 
+// Boost.URL reads these as host 127.0.0.1 with a path that does not start with '/'; sending
+// them there would reach another host than the one named.
+TEST_F(ClientTest, RefusesHostsThatOnlyStartLikeAnAddress) {
+  auto client = plain_loopback_client();
+  ASSERT_TRUE(client);
+  for (const char* url : {"http://127.0.0.1.evil.example/x", "https://127.0.0.1.evil.example"}) {
+    const auto response = get(*client, url);
+    ASSERT_FALSE(response) << url;
+    EXPECT_EQ(response.error().code, sdk::ErrorCode::invalid_request) << url;
+  }
+}
+
 TEST_F(ClientTest, RefusesPlainHttpToLoopbackUnlessAllowed) {
   start_plain();
   ClientOptions options;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/json/serialize.hpp>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -183,6 +184,66 @@ TEST_F(RemoteJwksTest, ExpiredKeysAreNotUsedWhenTheProviderIsDown) {
   auto refused = verifier_.verify(token(first_), check());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, sdk::ErrorCode::upstream_unavailable);
+}
+
+TEST_F(RemoteJwksTest, AFailureWithNoKeysIsRememberedInsteadOfFetchedByEveryCaller) {
+  endpoint_.answer(sdk::Error{sdk::ErrorCode::upstream_unavailable, "connection refused"});
+  for (int i = 0; i < 20; ++i) {
+    auto refused = verifier_.verify(token(first_), check());
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, sdk::ErrorCode::upstream_unavailable);
+  }
+  EXPECT_EQ(endpoint_.requests(), 1u);
+  clock_.advance(RemoteJwksVerifier::kFailureMemory);
+  EXPECT_FALSE(verifier_.verify(token(first_), check()).ok());
+  EXPECT_EQ(endpoint_.requests(), 2u);
+}
+
+TEST_F(RemoteJwksTest, AClockSetBackDoesNotProlongARememberedFailure) {
+  endpoint_.answer(sdk::Error{sdk::ErrorCode::upstream_unavailable, "connection refused"});
+  endpoint_.answer(jwks_of({&first_}));
+  EXPECT_FALSE(verifier_.verify(token(first_), check()).ok());
+  clock_.advance(-1h);
+  EXPECT_TRUE(verifier_.verify(token(first_), check()).ok());
+  EXPECT_EQ(endpoint_.requests(), 2u);
+}
+
+// One provider whose JWKS endpoint hangs, and another that answers.
+class OneHangingEndpoint final : public sdk::HttpClient {
+ public:
+  explicit OneHangingEndpoint(sdk::HttpResponse keys) : keys_(std::move(keys)) {}
+  sdk::Result<sdk::HttpResponse> send(const sdk::HttpRequest& request) noexcept override {
+    if (request.url == "https://hanging.example/jwks") {
+      entered_.set_value();
+      release_.get_future().wait();
+      return sdk::Error{sdk::ErrorCode::upstream_unavailable, "timed out"};
+    }
+    return keys_;
+  }
+  std::promise<void> entered_;
+  std::promise<void> release_;
+
+ private:
+  sdk::HttpResponse keys_;
+};
+
+TEST_F(RemoteJwksTest, AHangingProviderHoldsUpNoOtherProvider) {
+  OneHangingEndpoint endpoints(jwks_of({&first_}));
+  RemoteJwksVerifier verifier(endpoints, clock_);
+  sdk::JwtCheck hanging = check();
+  hanging.jwks_uri = "https://hanging.example/jwks";
+  auto stuck =
+      std::async(std::launch::async, [&] { return verifier.verify(token(first_), hanging).ok(); });
+  endpoints.entered_.get_future().wait();
+  auto answering =
+      std::async(std::launch::async, [&] { return verifier.verify(token(first_), check()).ok(); });
+  // Not a timing target: without per-provider locking the second call never finishes while
+  // the first hangs, and the test would otherwise block forever.
+  const bool finished = answering.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  endpoints.release_.set_value();
+  ASSERT_TRUE(finished);
+  EXPECT_TRUE(answering.get());
+  EXPECT_FALSE(stuck.get());
 }
 
 TEST_F(RemoteJwksTest, ProviderErrorsAreTyped) {
