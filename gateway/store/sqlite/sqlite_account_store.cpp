@@ -75,7 +75,9 @@ class SqliteAccountStore final : public AccountStore {
     }
 
     auto linked =
-        Statement::prepare(db_.get(), "SELECT account_id FROM identities WHERE subject_hash = ?1",
+        Statement::prepare(db_.get(),
+                           "SELECT a.id FROM identities i JOIN accounts a ON a.key = i.account_key"
+                           " WHERE i.subject_hash = ?1",
                            "upsert account: find identity");
     if (!linked) return linked.error();
     auto found = linked->bind(1, minimized.key.subject_hash).step();
@@ -93,7 +95,8 @@ class SqliteAccountStore final : public AccountStore {
       if (auto inserted = insert_account(account_id, account, now); !inserted) {
         return inserted.error();
       }
-      if (auto linked_now = insert_identity(minimized.key, account_id, connection_id, now);
+      if (auto linked_now = insert_identity(minimized.key, sqlite3_last_insert_rowid(db_.get()),
+                                            connection_id, now);
           !linked_now) {
         return linked_now.error();
       }
@@ -312,15 +315,15 @@ class SqliteAccountStore final : public AccountStore {
     return bind_minimal_fields(*stmt, account).bind(9, to_unix(now)).run();
   }
 
-  sdk::Result<void> insert_identity(const identity::IdentityKey& key, const std::string& account_id,
+  sdk::Result<void> insert_identity(const identity::IdentityKey& key, std::int64_t account_key,
                                     std::string_view connection_id, TimePoint now) {
     auto stmt = Statement::prepare(db_.get(),
-                                   "INSERT INTO identities (subject_hash, account_id, "
+                                   "INSERT INTO identities (subject_hash, account_key, "
                                    "connection_id, created_at) VALUES (?1, ?2, ?3, ?4)",
                                    "upsert account: link identity");
     if (!stmt) return stmt.error();
     return stmt->bind(1, key.subject_hash)
-        .bind(2, std::string_view(account_id))
+        .bind(2, account_key)
         .bind(3, connection_id)
         .bind(4, to_unix(now))
         .run();

@@ -1,5 +1,6 @@
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -134,7 +135,7 @@ struct Statements {
                   "SELECT a.key, a.role, a.district_id, a.display_name, a.age_years,"
                   " a.age_computed_on, a.email_hash, a.email, a.roster_connection,"
                   " a.roster_seen_run, a.left_roster_on"
-                  " FROM identities i JOIN accounts a ON a.id = i.account_id"
+                  " FROM identities i JOIN accounts a ON a.key = i.account_key"
                   " WHERE i.subject_hash = ?1",
                   "roster: find account"),
         insert_account(db,
@@ -144,7 +145,7 @@ struct Statements {
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                        "roster: insert account"),
         insert_identity(db,
-                        "INSERT INTO identities (subject_hash, account_id, connection_id,"
+                        "INSERT INTO identities (subject_hash, account_key, connection_id,"
                         " created_at) VALUES (?1, ?2, ?3, ?4)",
                         "roster: link identity"),
         update_account(db,
@@ -263,6 +264,30 @@ struct Statements {
   Cached add_count, add_rejection, run_progress, update_run, update_cursor;
 };
 
+// Random ids for new accounts and sections, drawn from the CSPRNG 8 KiB at a time: a bulk
+// import mints a million of them.
+class RandomIds {
+ public:
+  std::string next(std::string_view prefix) {
+    if (used_ + kIdBytes > pool_.size()) {
+      pool_ = crypto::random_bytes(kPoolBytes);
+      used_ = 0;
+    }
+    const std::string_view bytes(reinterpret_cast<const char*>(pool_.data() + used_), kIdBytes);
+    std::string id = std::string(prefix) + crypto::base64url_encode(bytes);
+    // Each byte is handed out once, and none stays in memory longer than the next refill.
+    std::fill_n(pool_.begin() + static_cast<std::ptrdiff_t>(used_), kIdBytes, std::uint8_t{0});
+    used_ += kIdBytes;
+    return id;
+  }
+
+ private:
+  static constexpr std::size_t kIdBytes = 16;  // as crypto::random_token(16)
+  static constexpr std::size_t kPoolBytes = 8192;
+  std::vector<std::uint8_t> pool_;
+  std::size_t used_ = 0;
+};
+
 // The stored age still says what a fresh computation says: same whole years once the time
 // since it was computed is added. (Ages are recomputed daily; a mere date change is no update.)
 bool same_age(const std::optional<identity::AgeRecord>& stored,
@@ -275,10 +300,11 @@ bool same_age(const std::optional<identity::AgeRecord>& stored,
 
 class SqliteRosterBatch final : public RosterBatch {
  public:
-  SqliteRosterBatch(sqlite3* db, Statements& statements, std::unique_lock<std::mutex> lock,
-                    Transaction tx, RunScope scope)
+  SqliteRosterBatch(sqlite3* db, Statements& statements, RandomIds& ids,
+                    std::unique_lock<std::mutex> lock, Transaction tx, RunScope scope)
       : db_(db),
         s_(statements),
+        ids_(ids),
         lock_(std::move(lock)),
         tx_(std::move(tx)),
         scope_(std::move(scope)),
@@ -411,7 +437,7 @@ class SqliteRosterBatch final : public RosterBatch {
     if (!*found) {
       auto insert = s_.insert_section.get();
       if (!insert) return insert.error();
-      const std::string id = "sect_" + crypto::random_token(16);
+      const std::string id = ids_.next("sect_");
       if (auto done = (*insert)
                           ->bind(1, std::string_view(id))
                           .bind(2, provider_hash)
@@ -688,7 +714,7 @@ class SqliteRosterBatch final : public RosterBatch {
  private:
   sdk::Result<UserWrite> insert_user(const identity::Minimized& user) {
     // Random, never derived from the provider's id: the account id travels to the platform.
-    const std::string account_id = "acct_" + crypto::random_token(16);
+    const std::string account_id = ids_.next("acct_");
     auto insert = s_.insert_account.get();
     if (!insert) return insert.error();
     (*insert)->bind(1, std::string_view(account_id));
@@ -707,7 +733,7 @@ class SqliteRosterBatch final : public RosterBatch {
     if (!link) return link.error();
     if (auto done = (*link)
                         ->bind(1, user.key.subject_hash)
-                        .bind(2, std::string_view(account_id))
+                        .bind(2, out.account_key)
                         .bind(3, std::string_view(scope_.connection_id))
                         .bind(4, to_unix(scope_.now))
                         .run();
@@ -751,6 +777,7 @@ class SqliteRosterBatch final : public RosterBatch {
 
   sqlite3* db_;
   Statements& s_;
+  RandomIds& ids_;
   std::unique_lock<std::mutex> lock_;
   Transaction tx_;
   RunScope scope_;
@@ -861,7 +888,7 @@ class SqliteRosterStore final : public RosterStore {
     auto tx = Transaction::begin(db_.get());
     if (!tx) return tx.error();
     return std::unique_ptr<RosterBatch>(std::make_unique<SqliteRosterBatch>(
-        db_.get(), statements_, std::move(lock), std::move(*tx), scope));
+        db_.get(), statements_, ids_, std::move(lock), std::move(*tx), scope));
   }
 
   sdk::Result<void> fail_run(std::int64_t run_id, std::string_view error, TimePoint now) override {
@@ -977,6 +1004,7 @@ class SqliteRosterStore final : public RosterStore {
   std::mutex mutex_;
   Connection db_;
   Statements statements_;
+  RandomIds ids_;
 };
 
 }  // namespace

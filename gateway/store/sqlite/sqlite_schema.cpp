@@ -166,18 +166,20 @@ ALTER TABLE accounts_rebuilt RENAME TO accounts;
 CREATE INDEX accounts_by_district ON accounts (district_id);
 CREATE INDEX accounts_by_email_hash ON accounts (email_hash) WHERE email_hash IS NOT NULL;
 
--- Without a rowid: the subject hash is the only way in, so one B-tree instead of two.
+-- Without a rowid (the subject hash is the only way in: one B-tree, not two), and pointing at
+-- the account's integer key: a bulk import appends to its account index instead of inserting
+-- at random places in an index of random text ids.
 CREATE TABLE identities_rebuilt (
   subject_hash  BLOB PRIMARY KEY NOT NULL CHECK (length(subject_hash) = 32),
-  account_id    TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  account_key   INTEGER NOT NULL REFERENCES accounts (key) ON DELETE CASCADE,
   connection_id TEXT NOT NULL,
   created_at    INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
-INSERT INTO identities_rebuilt SELECT subject_hash, account_id, connection_id, created_at
-  FROM identities;
+INSERT INTO identities_rebuilt SELECT i.subject_hash, a.key, i.connection_id, i.created_at
+  FROM identities i JOIN accounts a ON a.id = i.account_id;
 DROP TABLE identities;
 ALTER TABLE identities_rebuilt RENAME TO identities;
-CREATE INDEX identities_by_account ON identities (account_id);
+CREATE INDEX identities_by_account ON identities (account_key);
 
 -- A class. The provider's id is kept only as a keyed hash of (namespace, id).
 CREATE TABLE sections (

@@ -345,9 +345,13 @@ TEST_F(SqliteStoreTest, IdentityIsLinkedBySubjectHash) {
   for (char& c : expected_hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   RawDb raw(db_path());
   EXPECT_EQ(
-      raw.scalar("SELECT hex(subject_hash) FROM identities WHERE account_id = '" + a->id + "'"),
+      raw.scalar("SELECT hex(subject_hash) FROM identities WHERE account_key = (SELECT key FROM "
+                 "accounts WHERE id = '" +
+                 a->id + "')"),
       expected_hex);
-  EXPECT_EQ(raw.scalar("SELECT connection_id FROM identities WHERE account_id = '" + a->id + "'"),
+  EXPECT_EQ(raw.scalar("SELECT connection_id FROM identities WHERE account_key = (SELECT key FROM "
+                       "accounts WHERE id = '" +
+                       a->id + "')"),
             "clever");
 }
 

@@ -145,9 +145,11 @@ class SyncHarness {
 
   // The account a sign-in through the "clever" namespace would reach.
   std::optional<std::string> account_of(const std::string& subject) {
-    return scalar("SELECT account_id FROM identities WHERE hex(subject_hash) = '" +
-                  crypto::hex_encode(minimizer->identity_key("clever", subject).subject_hash) +
-                  "' COLLATE NOCASE");
+    return scalar(
+        "SELECT a.id FROM identities i JOIN accounts a ON a.key = i.account_key WHERE "
+        "hex(i.subject_hash) = '" +
+        crypto::hex_encode(minimizer->identity_key("clever", subject).subject_hash) +
+        "' COLLATE NOCASE");
   }
 
   std::optional<std::string> scalar(const std::string& sql) {
