@@ -112,7 +112,9 @@ class OneRosterSyncTest : public ::testing::Test {
                                "      api_base_url: " + clever + "\n";
       setup.sync_yaml += "    identity_namespace: clever\n";
     }
-    setup.sync_yaml += "    config:\n      path: " + set_dir().string() + "\n      batch_size: 64\n";
+    // Small batches, so each file is applied over several transactions.
+    setup.sync_yaml +=
+        "    config:\n      path: " + set_dir().string() + "\n      batch_size: 64\n";
     gateway_ = std::make_unique<GatewayProcess>(dir_.path(), std::move(setup));
   }
 
