@@ -32,6 +32,7 @@
 #include "session/token_endpoints.h"
 #include "signin/connection.h"
 #include "signin/sign_in_service.h"
+#include "store/audit_log.h"
 #include "store/roster_store.h"
 #include "store/sqlite/sqlite_account_store.h"
 #include "sync/run_report.h"
@@ -78,6 +79,7 @@ struct Gateway::Parts {
   std::unique_ptr<jose::RemoteJwksVerifier> provider_tokens;
   signin::CoreCrypto plugin_crypto;
   std::unique_ptr<store::AccountStore> store;
+  std::unique_ptr<store::AuditLog> audit;
   std::optional<identity::Minimizer> minimizer;
   session::RevocationEpochs revocation_epochs;
   session::SessionCache session_cache;
@@ -210,9 +212,13 @@ std::optional<StartupError> Gateway::Parts::open_store() {
       return StartupError{kExitRuntimeFailure, ensured.error().detail};
     }
   }
+  auto opened_audit = store::open_sqlite_audit_log(config.store.sqlite_path);
+  if (!opened_audit) return StartupError{kExitRuntimeFailure, opened_audit.error().detail};
+  audit = std::move(*opened_audit);
   sessions = std::make_unique<session::SessionService>(*store, session_cache, revocation_epochs,
                                                        clock, config.session.lifetime);
-  revocations = std::make_unique<session::RevocationService>(*store, revocation_epochs, clock);
+  revocations =
+      std::make_unique<session::RevocationService>(*store, *audit, revocation_epochs, clock);
   if (auto applied = revocations->catch_up(); !applied) {
     return StartupError{kExitRuntimeFailure, applied.error().detail};
   }

@@ -4,6 +4,8 @@
 //   lmsgwctl --config FILE plugins   list the plugins that loaded and those refused, and why
 //   lmsgwctl --config FILE migrate   bring the database schema up to date
 //   lmsgwctl --config FILE sync run DISTRICT [--full] | sync runs [--district D] [--limit N]
+//   lmsgwctl --config FILE district revoke|reinstate|status ID, audit export --district ID
+// Command groups beyond the first few live in ctl_<group>.cpp (app/ctl_commands.h).
 #include <sys/stat.h>
 
 #include <charconv>
@@ -15,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/ctl_commands.h"
 #include "app/gateway.h"
 #include "common/time.h"
 #include "config/gateway_config.h"
@@ -37,9 +40,16 @@ constexpr std::string_view kUsage =
     "  keys list | keys rotate\n"
     "            list the token signing keys, or make a new signer (the old one stays\n"
     "            published until its tokens have expired; running gateways pick it up)\n"
-    "  revoke account ID | revoke district ID\n"
-    "            refuse every session and token of the account or district; running\n"
-    "            gateways apply it within a second\n"
+    "  revoke account ID\n"
+    "            refuse every session and token of the account; running gateways apply it\n"
+    "            within a second\n"
+    "  district revoke ID | district reinstate ID | district status ID\n"
+    "            withdraw the district's access (no new sign-in, every session and token\n"
+    "            refused, roster sync stopped; its directive then governs its data), give\n"
+    "            it back, or show it\n"
+    "  audit export --district ID [--since DATE]\n"
+    "            the district's audit events as JSON lines (DATE: YYYY-MM-DD or\n"
+    "            YYYY-MM-DDTHH:MM:SSZ); the export is itself recorded\n"
     "  sync run DISTRICT [--full]\n"
     "            run every sync connection of the district now, in this process, and print\n"
     "            each run record; --full asks the plugins for a full read (and starts an\n"
@@ -117,33 +127,6 @@ int keys(const lmsgw::config::GatewayConfig& config, const std::vector<std::stri
     std::cout << record.kid << "  " << lmsgw::jose::to_string(record.algorithm) << "  created "
               << lmsgw::time::to_unix_seconds(record.created) << "  " << status << "\n";
   }
-  return lmsgw::app::kExitOk;
-}
-
-int revoke(const lmsgw::config::GatewayConfig& config, const std::vector<std::string>& args) {
-  using lmsgw::store::RevocationScope;
-  if (args.size() != 2 || (args[0] != "account" && args[0] != "district") || args[1].empty()) {
-    std::cerr << kUsage;
-    return lmsgw::app::kExitConfigInvalid;
-  }
-  if (args[0] == "district" && !config.districts.contains(args[1])) {
-    std::cerr << "lmsgwctl: no district '" << args[1] << "' in the configuration\n";
-    return lmsgw::app::kExitConfigInvalid;
-  }
-  auto store =
-      lmsgw::store::open_sqlite_store({.path = config.store.sqlite_path, .migrate = false});
-  if (!store) {
-    std::cerr << "lmsgwctl: " << store.error().detail << "\n";
-    return lmsgw::app::kExitRuntimeFailure;
-  }
-  const RevocationScope scope =
-      args[0] == "account" ? RevocationScope::account : RevocationScope::district;
-  auto recorded = (*store)->record_revocation(scope, args[1], std::chrono::system_clock::now());
-  if (!recorded) {
-    std::cerr << "lmsgwctl: " << recorded.error().detail << "\n";
-    return lmsgw::app::kExitRuntimeFailure;
-  }
-  std::cout << args[0] << " " << args[1] << " revoked (record " << recorded->id << ")\n";
   return lmsgw::app::kExitOk;
 }
 
@@ -226,7 +209,9 @@ int main(int argc, char** argv) {
   }
   spdlog::set_pattern("lmsgwctl: %l: %v");
 
-  if (command == "revoke") return revoke(*config, command_args);
+  if (command == "revoke") return lmsgw::app::ctl::revoke(*config, command_args);
+  if (command == "district") return lmsgw::app::ctl::district(*config, command_args);
+  if (command == "audit") return lmsgw::app::ctl::audit(*config, command_args);
   if (command == "keys") return keys(*config, command_args);
   if (command == "sync") return sync(std::move(*config), command_args);
   if (!command_args.empty()) {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <ctime>
 
 namespace lmsgw::time {
 
@@ -25,6 +26,15 @@ std::string to_iso_date(sdk::CivilDate date) {
   char buffer[16];
   std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", date.year, date.month, date.day);
   return buffer;
+}
+
+std::string to_rfc3339_utc(std::chrono::system_clock::time_point when) {
+  const std::time_t seconds = to_unix_seconds(when);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
 }
 
 std::optional<sdk::CivilDate> parse_iso_date(std::string_view text) noexcept {

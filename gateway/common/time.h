@@ -34,6 +34,9 @@ bool is_valid(sdk::CivilDate date) noexcept;
 std::string to_iso_date(sdk::CivilDate date);
 std::optional<sdk::CivilDate> parse_iso_date(std::string_view text) noexcept;
 
+// "2026-11-24T08:00:00Z": whole seconds, UTC.
+std::string to_rfc3339_utc(std::chrono::system_clock::time_point when);
+
 std::int64_t to_unix_seconds(std::chrono::system_clock::time_point when) noexcept;
 std::chrono::system_clock::time_point from_unix_seconds(std::int64_t seconds) noexcept;
 

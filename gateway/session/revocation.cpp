@@ -1,6 +1,9 @@
 #include "session/revocation.h"
 
+#include <string>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 namespace lmsgw::session {
 
@@ -53,15 +56,64 @@ void RevocationEpochs::revoke(store::RevocationScope scope, std::string_view sub
   if (auto cell = found->second.lock()) cell->revoke_through(through);
 }
 
-RevocationService::RevocationService(store::AccountStore& store, RevocationEpochs& epochs,
-                                     const sdk::Clock& clock)
-    : store_(store), epochs_(epochs), clock_(clock) {}
+RevocationService::RevocationService(store::AccountStore& store, store::AuditLog& audit,
+                                     RevocationEpochs& epochs, const sdk::Clock& clock)
+    : store_(store), audit_(audit), epochs_(epochs), clock_(clock) {}
 
-sdk::Result<store::RevocationRecord> RevocationService::revoke(store::RevocationScope scope,
-                                                               std::string_view subject_id) {
+sdk::Result<store::RevocationRecord> RevocationService::revoke_account(
+    std::string_view account_id, std::string_view actor) {
   const TimePoint now = clock_.now();
-  epochs_.revoke(scope, subject_id, now);
-  return store_.record_revocation(scope, subject_id, now);
+  epochs_.revoke(store::RevocationScope::account, account_id, now);
+  auto account = store_.find_account(account_id);
+  if (!account) return account.error();
+  auto recorded = store_.record_revocation(store::RevocationScope::account, account_id, now);
+  if (!recorded) return recorded.error();
+  const std::string district =
+      *account ? (*account)->account.district_id.value_or(std::string()) : std::string();
+  audit(district, actor, "account.revoked", account_id);
+  return recorded;
+}
+
+sdk::Result<store::RevocationRecord> RevocationService::revoke_district(
+    std::string_view district_id, std::string_view actor) {
+  // Refused here at once, before the database write.
+  epochs_.revoke(store::RevocationScope::district, district_id, clock_.now());
+  auto recorded = store_.withdraw_district(district_id, clock_.now(), actor);
+  if (!recorded) return recorded.error();
+  // A sign-in that checked the district just before the withdrawal was committed may have
+  // started a session since: refused too, while any sign-in that starts its session after
+  // this point sees the withdrawal when it checks again (SignInService).
+  epochs_.revoke(store::RevocationScope::district, district_id, clock_.now());
+  audit(district_id, actor, "district.revoked", std::to_string(recorded->id));
+  return recorded;
+}
+
+sdk::Result<bool> RevocationService::reinstate_district(std::string_view district_id,
+                                                        std::string_view actor) {
+  auto reinstated = store_.reinstate_district(district_id);
+  if (!reinstated) return reinstated.error();
+  if (*reinstated) audit(district_id, actor, "district.reinstated", "");
+  return reinstated;
+}
+
+sdk::Result<bool> RevocationService::district_withdrawn(std::string_view district_id) {
+  auto withdrawal = store_.district_withdrawal(district_id);
+  if (!withdrawal) return withdrawal.error();
+  return withdrawal->has_value();
+}
+
+void RevocationService::audit(std::string_view district_id, std::string_view actor,
+                              std::string_view action, std::string_view object) {
+  store::AuditEvent event;
+  event.at = clock_.now();
+  if (!district_id.empty()) event.district_id = std::string(district_id);
+  event.actor = std::string(actor);
+  event.action = std::string(action);
+  event.object = std::string(object);
+  // The revocation itself is recorded and in force; a failed audit write must not undo it.
+  if (auto appended = audit_.append(event); !appended) {
+    spdlog::error("revocation: writing the audit event failed: {}", appended.error().detail);
+  }
 }
 
 sdk::Result<std::size_t> RevocationService::catch_up() {

@@ -18,6 +18,7 @@
 #include "lmsgw/sdk/context.h"
 #include "lmsgw/sdk/result.h"
 #include "store/account_store.h"
+#include "store/audit_log.h"
 
 namespace lmsgw::session {
 
@@ -55,23 +56,40 @@ class RevocationEpochs {
   std::unordered_map<std::string, std::shared_ptr<RevocationCell>> districts_;
 };
 
-// The one core operation every revocation source converges on.
+// The one core operation every revocation source converges on (PRIVACY.md C): an admin, the
+// command line, a roster source's disconnection signal, a provider's webhook.
 class RevocationService {
  public:
-  RevocationService(store::AccountStore& store, RevocationEpochs& epochs, const sdk::Clock& clock);
+  RevocationService(store::AccountStore& store, store::AuditLog& audit, RevocationEpochs& epochs,
+                    const sdk::Clock& clock);
 
-  // Takes effect in this process before it returns (the next /auth/check of any covered
-  // session or token fails), then is recorded with the covered sessions deleted, in one
-  // transaction, so other processes and restarts honour it too.
-  sdk::Result<store::RevocationRecord> revoke(store::RevocationScope scope,
-                                              std::string_view subject_id);
+  // Ends every session and token of the account. Takes effect in this process before it
+  // returns (the next /auth/check of any of them fails), then is recorded with the sessions
+  // deleted, in one transaction, so other processes and restarts honour it too. `actor` is
+  // who asked, for the audit log ("lmsgwctl", "webhook:google", ...).
+  sdk::Result<store::RevocationRecord> revoke_account(std::string_view account_id,
+                                                      std::string_view actor);
+
+  // Withdraws the district's access: every session and token of its accounts ends as above,
+  // no new sign-in from it succeeds and its roster sync stops, until it is reinstated; the
+  // district's directive then governs its data. Revoking a revoked district again ends the
+  // sessions again and keeps the first withdrawal time.
+  sdk::Result<store::RevocationRecord> revoke_district(std::string_view district_id,
+                                                       std::string_view actor);
+  // False when the district was not withdrawn.
+  sdk::Result<bool> reinstate_district(std::string_view district_id, std::string_view actor);
+  sdk::Result<bool> district_withdrawn(std::string_view district_id);
 
   // Applies what other processes recorded since the last call: the periodic safety net, and
   // what a notification (PostgreSQL LISTEN/NOTIFY) calls at once. Returns how many applied.
   sdk::Result<std::size_t> catch_up();
 
  private:
+  void audit(std::string_view district_id, std::string_view actor, std::string_view action,
+             std::string_view object);
+
   store::AccountStore& store_;
+  store::AuditLog& audit_;
   RevocationEpochs& epochs_;
   const sdk::Clock& clock_;
   std::mutex catch_up_mutex_;

@@ -36,6 +36,8 @@ std::string_view to_string(Outcome outcome) noexcept {
       return "not_permitted";
     case Outcome::district_not_connected:
       return "district_not_connected";
+    case Outcome::district_revoked:
+      return "district_revoked";
     case Outcome::internal:
       return "internal";
   }
@@ -53,6 +55,7 @@ int http_status(Outcome outcome) noexcept {
     case Outcome::provider_denied:
     case Outcome::not_permitted:
     case Outcome::district_not_connected:
+    case Outcome::district_revoked:
       return 403;
     case Outcome::upstream_rejected:
     case Outcome::upstream_unavailable:
@@ -104,6 +107,8 @@ std::string_view user_message(Outcome outcome) noexcept {
       return "This account may not sign in here.";
     case Outcome::district_not_connected:
       return "Your school district has not connected this service.";
+    case Outcome::district_revoked:
+      return "Your school district has withdrawn this service's access.";
     case Outcome::internal:
       return "Something went wrong on our side. Please try again later.";
   }

@@ -27,6 +27,7 @@ enum class Outcome : std::uint8_t {
   limit_exceeded,
   not_permitted,
   district_not_connected,
+  district_revoked,
   internal,
 };
 

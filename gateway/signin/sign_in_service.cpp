@@ -216,6 +216,15 @@ sdk::Result<std::optional<std::string>> SignInService::resolve_district(
   return connection.config.district;
 }
 
+std::optional<Outcome> SignInService::refuse_withdrawn_district(
+    const std::optional<std::string>& district) const {
+  if (!district) return std::nullopt;
+  auto withdrawal = deps_.store.district_withdrawal(*district);
+  if (!withdrawal) return Outcome::internal;
+  if (*withdrawal) return Outcome::district_revoked;
+  return std::nullopt;
+}
+
 http::Response SignInService::finish(const Connection& connection,
                                      const sdk::ExternalIdentity& identity,
                                      const std::string& return_url,
@@ -223,6 +232,8 @@ http::Response SignInService::finish(const Connection& connection,
   const std::string& label = connection.config.id;
   auto district = resolve_district(connection, identity);
   if (!district) return fail(label, Outcome::district_not_connected, district.error().detail);
+
+  if (auto refused = refuse_withdrawn_district(*district)) return fail(label, *refused, "");
 
   identity::NamePolicy names;
   if (*district) {
@@ -245,6 +256,14 @@ http::Response SignInService::finish(const Connection& connection,
   }
   auto session = deps_.sessions.start(*account);
   if (!session) return fail(label, Outcome::internal, session.error().detail);
+  // The district may have been withdrawn while this sign-in was under way: a session started
+  // after the withdrawal's in-memory revocation would not be covered by it (RevocationService).
+  if (auto refused = refuse_withdrawn_district(*district)) {
+    if (auto ended = deps_.sessions.end(session->id); !ended) {
+      return fail(label, Outcome::internal, ended.error().detail);
+    }
+    return fail(label, *refused, "");
+  }
 
   deps_.metrics.record_sign_in(label, to_string(Outcome::success));
   spdlog::info("sign-in succeeded: connection={} account={} district={}", label, account->id,

@@ -75,6 +75,9 @@ class SignInService {
   // district this connection does not map.
   sdk::Result<std::optional<std::string>> resolve_district(
       const Connection& connection, const sdk::ExternalIdentity& identity) const;
+  // PRIVACY.md C.1: no new sign-in from a district whose access was withdrawn.
+  std::optional<Outcome> refuse_withdrawn_district(
+      const std::optional<std::string>& district) const;
   http::Response finish(const Connection& connection, const sdk::ExternalIdentity& identity,
                         const std::string& return_url, const http::Request& request) const;
 

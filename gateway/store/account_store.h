@@ -59,6 +59,16 @@ struct RevocationRecord {
   friend bool operator==(const RevocationRecord&, const RevocationRecord&) = default;
 };
 
+// PRIVACY.md C.1: a district whose access was withdrawn gets no new sign-in and no roster sync
+// until it is reinstated.
+struct DistrictWithdrawal {
+  TimePoint revoked_at{};
+  // Who withdrew it (an audit actor, e.g. "lmsgwctl", "sync:clever-sync").
+  std::string revoked_by;
+
+  friend bool operator==(const DistrictWithdrawal&, const DistrictWithdrawal&) = default;
+};
+
 // Implementations are safe to call from several threads. Times are kept to the whole second;
 // what a write returns equals what a later read returns.
 class AccountStore {
@@ -87,6 +97,16 @@ class AccountStore {
   virtual sdk::Result<RevocationRecord> record_revocation(RevocationScope scope,
                                                           std::string_view subject_id,
                                                           TimePoint revoked_through) = 0;
+  // In one transaction: marks the district's access withdrawn (keeping the first withdrawal
+  // when it already is), records a district revocation through `revoked_through` and deletes
+  // every session it covers. invalid_request for a district the store does not know.
+  virtual sdk::Result<RevocationRecord> withdraw_district(std::string_view district_id,
+                                                          TimePoint revoked_through,
+                                                          std::string_view actor) = 0;
+  // Gives the district access again; false when it was not withdrawn.
+  virtual sdk::Result<bool> reinstate_district(std::string_view district_id) = 0;
+  virtual sdk::Result<std::optional<DistrictWithdrawal>> district_withdrawal(
+      std::string_view district_id) = 0;
   // Revocations recorded after `after_id`, oldest first, at most `limit`.
   virtual sdk::Result<std::vector<RevocationRecord>> revocations_after(std::int64_t after_id,
                                                                        std::size_t limit) = 0;

@@ -167,15 +167,39 @@ TEST_F(CleverSignInTest, AProviderWhoseCertificateIsNotTrustedIsUnavailable) {
 TEST_F(CleverSignInTest, ADistrictRevokedFromTheCommandLineIsRefusedByTheRunningGateway) {
   ASSERT_EQ(env_.sign_in(browser_, "clever", kStudentId).status, 200);
   ASSERT_EQ(env_.auth_check(browser_).status, 200);
-  ChildProcess revoke(LMSGW_CTL_BIN,
-                      {"--config", (env_.directory() / "gateway.yaml").string(), "revoke",
-                       "district", "springfield"},
-                      env_.directory() / "lmsgwctl.log");
-  ASSERT_EQ(revoke.wait_for_exit(std::chrono::seconds(10)), 0) << revoke.output();
+  auto lmsgwctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--config", (env_.directory() / "gateway.yaml").string()});
+    ChildProcess ctl(LMSGW_CTL_BIN, args, env_.directory() / "lmsgwctl.log");
+    const int code = ctl.wait_for_exit(std::chrono::seconds(10)).value_or(-1);
+    return std::make_pair(code, ctl.output());
+  };
+  auto [revoked, revoke_output] = lmsgwctl({"district", "revoke", "springfield"});
+  ASSERT_EQ(revoked, 0) << revoke_output;
   // The gateway reads revocations other processes record on its one-second probe.
   EXPECT_TRUE(eventually([&] { return env_.auth_check(browser_).status == 401; },
                          std::chrono::seconds(10)));
   EXPECT_EQ(env_.count_rows("sessions"), 0);
+
+  // PRIVACY.md C.1: no new sign-in from the district while it is withdrawn.
+  sdk::HttpResponse refused = env_.sign_in(browser_, "clever", kStudentId);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_THAT(refused.body, HasSubstr("district_revoked"));
+  EXPECT_EQ(env_.count_rows("sessions"), 0);
+  EXPECT_EQ(env_.metric(sign_in_count("clever", "district_revoked")), 1);
+
+  auto [status, status_output] = lmsgwctl({"district", "status", "springfield"});
+  EXPECT_EQ(status, 0);
+  EXPECT_THAT(status_output, HasSubstr("access revoked at"));
+  auto [reinstated, reinstate_output] = lmsgwctl({"district", "reinstate", "springfield"});
+  ASSERT_EQ(reinstated, 0) << reinstate_output;
+  EXPECT_EQ(env_.sign_in(browser_, "clever", kStudentId).status, 200);
+  EXPECT_EQ(env_.auth_check(browser_).status, 200);
+
+  auto [exported, lines] = lmsgwctl({"audit", "export", "--district", "springfield"});
+  ASSERT_EQ(exported, 0) << lines;
+  EXPECT_THAT(lines, HasSubstr(R"("actor":"lmsgwctl","action":"district.revoked")"));
+  EXPECT_THAT(lines, HasSubstr(R"("action":"district.reinstated")"));
+  EXPECT_THAT(lines, Not(HasSubstr(std::string(kStudentId))));
 }
 
 TEST_F(CleverSignInTest, ReadinessIsAnsweredFromMemory) {

@@ -197,30 +197,63 @@ class SqliteAccountStore final : public AccountStore {
     const std::lock_guard lock(mutex_);
     auto transaction = Transaction::begin(db_.get());
     if (!transaction) return transaction.error();
-    const std::string_view scope_name = scope == RevocationScope::account ? "account" : "district";
-    auto insert = Statement::prepare(
-        db_.get(),
-        "INSERT INTO revocations (scope, subject_id, revoked_through) VALUES (?1, ?2, ?3)",
-        "record revocation");
-    if (!insert) return insert.error();
-    const std::int64_t micros =
-        std::chrono::floor<std::chrono::microseconds>(revoked_through.time_since_epoch()).count();
-    if (auto done = insert->bind(1, scope_name).bind(2, subject_id).bind(3, micros).run(); !done) {
-      return done.error();
-    }
-    RevocationRecord record{sqlite3_last_insert_rowid(db_.get()), scope, std::string(subject_id),
-                            from_micros(micros)};
-    auto remove = Statement::prepare(
-        db_.get(),
-        scope == RevocationScope::account
-            ? "DELETE FROM sessions WHERE account_id = ?1"
-            : "DELETE FROM sessions WHERE account_id IN (SELECT id FROM accounts WHERE "
-              "district_id = ?1)",
-        "record revocation: delete sessions");
-    if (!remove) return remove.error();
-    if (auto done = remove->bind(1, subject_id).run(); !done) return done.error();
+    auto record = insert_revocation(scope, subject_id, revoked_through);
+    if (!record) return record.error();
     if (auto committed = transaction->commit(); !committed) return committed.error();
     return record;
+  }
+
+  sdk::Result<RevocationRecord> withdraw_district(std::string_view district_id,
+                                                  TimePoint revoked_through,
+                                                  std::string_view actor) override {
+    const std::lock_guard lock(mutex_);
+    auto transaction = Transaction::begin(db_.get());
+    if (!transaction) return transaction.error();
+    auto marked = mark_district_withdrawn(db_.get(), district_id, revoked_through, actor);
+    if (!marked) return marked.error();
+    if (!*marked) {
+      return sdk::Error{sdk::ErrorCode::invalid_request, "withdraw district: unknown district"};
+    }
+    auto record = insert_revocation(RevocationScope::district, district_id, revoked_through);
+    if (!record) return record.error();
+    if (auto committed = transaction->commit(); !committed) return committed.error();
+    return record;
+  }
+
+  sdk::Result<bool> reinstate_district(std::string_view district_id) override {
+    const std::lock_guard lock(mutex_);
+    auto transaction = Transaction::begin(db_.get());
+    if (!transaction) return transaction.error();
+    auto clear = Statement::prepare(db_.get(),
+                                    "UPDATE districts SET access_revoked_at = NULL, "
+                                    "access_revoked_by = NULL WHERE id = ?1 AND "
+                                    "access_revoked_at IS NOT NULL",
+                                    "reinstate district");
+    if (!clear) return clear.error();
+    if (auto done = clear->bind(1, district_id).run(); !done) return done.error();
+    const bool reinstated = sqlite3_changes(db_.get()) > 0;
+    // Its roster sources read it again.
+    auto resume = Statement::prepare(
+        db_.get(), "DELETE FROM sync_district_stops WHERE district_id = ?1", "reinstate district");
+    if (!resume) return resume.error();
+    if (auto done = resume->bind(1, district_id).run(); !done) return done.error();
+    if (auto committed = transaction->commit(); !committed) return committed.error();
+    return reinstated;
+  }
+
+  sdk::Result<std::optional<DistrictWithdrawal>> district_withdrawal(
+      std::string_view district_id) override {
+    const std::lock_guard lock(mutex_);
+    auto select = Statement::prepare(db_.get(),
+                                     "SELECT access_revoked_at, access_revoked_by FROM districts "
+                                     "WHERE id = ?1 AND access_revoked_at IS NOT NULL",
+                                     "read district withdrawal");
+    if (!select) return select.error();
+    auto row = select->bind(1, district_id).step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<DistrictWithdrawal>{};
+    return std::optional<DistrictWithdrawal>{
+        DistrictWithdrawal{from_unix(select->int64(0)), select->text(1)}};
   }
 
   sdk::Result<std::vector<RevocationRecord>> revocations_after(std::int64_t after_id,
@@ -252,6 +285,36 @@ class SqliteAccountStore final : public AccountStore {
   }
 
  private:
+  // Records the revocation and deletes every session it covers; the caller holds the lock
+  // and the transaction.
+  sdk::Result<RevocationRecord> insert_revocation(RevocationScope scope,
+                                                  std::string_view subject_id,
+                                                  TimePoint revoked_through) {
+    const std::string_view scope_name = scope == RevocationScope::account ? "account" : "district";
+    auto insert = Statement::prepare(
+        db_.get(),
+        "INSERT INTO revocations (scope, subject_id, revoked_through) VALUES (?1, ?2, ?3)",
+        "record revocation");
+    if (!insert) return insert.error();
+    const std::int64_t micros =
+        std::chrono::floor<std::chrono::microseconds>(revoked_through.time_since_epoch()).count();
+    if (auto done = insert->bind(1, scope_name).bind(2, subject_id).bind(3, micros).run(); !done) {
+      return done.error();
+    }
+    RevocationRecord record{sqlite3_last_insert_rowid(db_.get()), scope, std::string(subject_id),
+                            from_micros(micros)};
+    auto remove = Statement::prepare(
+        db_.get(),
+        scope == RevocationScope::account
+            ? "DELETE FROM sessions WHERE account_id = ?1"
+            : "DELETE FROM sessions WHERE account_id IN (SELECT id FROM accounts WHERE "
+              "district_id = ?1)",
+        "record revocation: delete sessions");
+    if (!remove) return remove.error();
+    if (auto done = remove->bind(1, subject_id).run(); !done) return done.error();
+    return record;
+  }
+
   sdk::Result<bool> district_exists(std::string_view district_id) {
     auto stmt = Statement::prepare(db_.get(), "SELECT 1 FROM districts WHERE id = ?1",
                                    "upsert account: find district");

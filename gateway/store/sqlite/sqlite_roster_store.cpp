@@ -561,6 +561,10 @@ class SqliteRosterBatch final : public RosterBatch {
         !done) {
       return done.error();
     }
+    // PRIVACY.md C.1: withdrawn for every source, not only this connection (no new sign-in).
+    auto withdrawn = mark_district_withdrawn(db_, district_id, scope_.now,
+                                             "sync:" + scope_.connection_id);
+    if (!withdrawn) return withdrawn.error();
     if (auto recorded = record_revocation("district", district_id); !recorded) {
       return recorded.error();
     }
@@ -578,7 +582,7 @@ class SqliteRosterBatch final : public RosterBatch {
     // they are: their disposition directive decides, not the absence from a read.
     const std::string kept_districts =
         "(SELECT district_id FROM sync_district_stops WHERE connection_id = ?1"
-        " UNION SELECT subject_id FROM revocations WHERE scope = 'district')";
+        " UNION SELECT id FROM districts WHERE access_revoked_at IS NOT NULL)";
     const std::string steps[] = {
         "CREATE TEMP TABLE IF NOT EXISTS swept_accounts (key INTEGER PRIMARY KEY)",
         "DELETE FROM temp.swept_accounts",
@@ -837,7 +841,7 @@ class SqliteRosterStore final : public RosterStore {
     auto stops =
         Statement::prepare(db,
                            "SELECT district_id FROM sync_district_stops WHERE connection_id = ?1"
-                           " UNION SELECT subject_id FROM revocations WHERE scope = 'district'",
+                           " UNION SELECT id FROM districts WHERE access_revoked_at IS NOT NULL",
                            "sync: read stopped districts");
     if (!stops) return stops.error();
     stops->bind(1, connection_id);

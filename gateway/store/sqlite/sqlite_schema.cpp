@@ -250,6 +250,31 @@ CREATE TABLE sync_district_stops (
 ) STRICT, WITHOUT ROWID;
 )sql",
               true},
+    Migration{5, R"sql(
+-- PRIVACY.md C.1: a district whose access is withdrawn gets no new sign-in and no roster sync
+-- until it is reinstated; the time also starts its directive's after-revocation clock.
+ALTER TABLE districts ADD COLUMN access_revoked_at INTEGER NULL;
+ALTER TABLE districts ADD COLUMN access_revoked_by TEXT NULL;
+
+-- PRIVACY.md F: who did what, when and how many; never a value that names a person.
+-- counts: a JSON object of name -> integer.
+CREATE TABLE audit_events (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  at          INTEGER NOT NULL,
+  district_id TEXT NULL,
+  actor       TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 200),
+  action      TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND 100),
+  object      TEXT NOT NULL DEFAULT '' CHECK (length(object) <= 200),
+  counts      TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(counts))
+) STRICT;
+CREATE INDEX audit_events_by_district ON audit_events (district_id, id);
+
+-- Retention directives, disposal jobs and disposal certificates (gateway/directives).
+
+-- Admin API tokens (gateway/admin).
+
+-- Provider signals: replay guard and deletion requests (gateway/signals).
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations.back().version;

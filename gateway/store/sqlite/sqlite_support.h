@@ -210,6 +210,23 @@ class Transaction {
   sqlite3* db_;
 };
 
+// Marks the district's access withdrawn (PRIVACY.md C.1), keeping the first withdrawal when it
+// already is: the directive's after-revocation clock starts there. False for an unknown
+// district. Every withdrawal path (the revocation service, a roster source) goes through this.
+inline sdk::Result<bool> mark_district_withdrawn(sqlite3* db, std::string_view district_id,
+                                                 TimePoint at, std::string_view actor) {
+  auto mark = Statement::prepare(
+      db,
+      "UPDATE districts SET access_revoked_at = COALESCE(access_revoked_at, ?2), "
+      "access_revoked_by = COALESCE(access_revoked_by, ?3) WHERE id = ?1",
+      "withdraw district");
+  if (!mark) return mark.error();
+  if (auto done = mark->bind(1, district_id).bind(2, to_unix(at)).bind(3, actor).run(); !done) {
+    return done.error();
+  }
+  return sqlite3_changes(db) > 0;
+}
+
 struct ConnectionCloser {
   void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
 };

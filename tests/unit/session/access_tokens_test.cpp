@@ -184,8 +184,10 @@ TEST_F(AccessTokensTest, TokensDieWithTheirSessionAccountOrDistrict) {
   const std::string second = mint();
   ASSERT_EQ(check_bearer(second).status, 200);
   clock_.advance(1s);
-  RevocationService revocations(*store_, epochs_, clock_);
-  ASSERT_TRUE(revocations.revoke(store::RevocationScope::district, "springfield").ok());
+  auto audit = store::open_sqlite_audit_log((dir_.path() / "db").string());
+  ASSERT_TRUE(audit.ok());
+  RevocationService revocations(*store_, **audit, epochs_, clock_);
+  ASSERT_TRUE(revocations.revoke_district("springfield", "test").ok());
   EXPECT_EQ(check_bearer(second).status, 401);
 }
 

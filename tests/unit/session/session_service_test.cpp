@@ -22,6 +22,7 @@ class SessionServiceTest : public ::testing::Test {
       : path_(dir_.path() / "lmsgw.db"), clock_(time::from_unix_seconds(1'700'000'000)) {
     store_ = std::move(*store::open_sqlite_store({.path = path_.string()}));
     EXPECT_TRUE(store_->ensure_district("springfield", clock_.now()).ok());
+    audit_ = std::move(*store::open_sqlite_audit_log(path_.string()));
     minimizer_.emplace(std::move(*identity::Minimizer::create(sdk::Secret(std::string(40, 'p')))));
   }
 
@@ -47,6 +48,7 @@ class SessionServiceTest : public ::testing::Test {
   std::filesystem::path path_;
   sdk::testing::FixedClock clock_;
   std::unique_ptr<store::AccountStore> store_;
+  std::unique_ptr<store::AuditLog> audit_;
   std::optional<identity::Minimizer> minimizer_;
   RevocationEpochs epochs_;
   SessionCache cache_;
@@ -158,25 +160,33 @@ TEST_F(SessionServiceTest, UnknownAgeCountsAsUnderThirteen) {
 
 TEST_F(SessionServiceTest, RevokingAnAccountOrADistrictRefusesItsSessionsAtOnce) {
   SessionService sessions(*store_, cache_, epochs_, clock_, 3600s);
-  RevocationService revocations(*store_, epochs_, clock_);
+  RevocationService revocations(*store_, *audit_, epochs_, clock_);
   const store::StoredAccount first = account(sdk::Role::student, std::nullopt);
   const store::StoredAccount second = account(sdk::Role::teacher, std::nullopt);
   auto a = sessions.start(first);
   auto b = sessions.start(second);
   clock_.advance(1s);
 
-  ASSERT_TRUE(revocations.revoke(store::RevocationScope::account, first.id).ok());
+  ASSERT_TRUE(revocations.revoke_account(first.id, "test").ok());
   EXPECT_EQ(sessions.find(a->id), nullptr);
   EXPECT_NE(sessions.find(b->id), nullptr);
 
-  ASSERT_TRUE(revocations.revoke(store::RevocationScope::district, "springfield").ok());
+  ASSERT_TRUE(revocations.revoke_district("springfield", "test").ok());
   EXPECT_EQ(sessions.find(b->id), nullptr);
+  EXPECT_TRUE(*revocations.district_withdrawn("springfield"));
+  auto audited = audit_->list({.district_id = "springfield"});
+  ASSERT_EQ(audited->size(), 2u);
+  EXPECT_EQ((*audited)[0].action, "account.revoked");
+  EXPECT_EQ((*audited)[0].object, first.id);
+  EXPECT_EQ((*audited)[1].action, "district.revoked");
+  EXPECT_EQ((*audited)[1].actor, "test");
   // The store deleted what the revocations cover; the cache drops them at its next purge.
   EXPECT_EQ(store_->live_sessions(clock_.now())->size(), 0u);
   EXPECT_EQ(cache_.purge(clock_.now()), 2u);
   EXPECT_EQ(cache_.size(), 0u);
 
-  // A session started after the revocation is not covered by it.
+  // A session started after the revocation is not covered by it (sign-in refuses new ones
+  // while the district is withdrawn; SignInService).
   clock_.advance(1s);
   auto fresh = sessions.start(second);
   EXPECT_NE(sessions.find(fresh->id), nullptr);
@@ -184,14 +194,14 @@ TEST_F(SessionServiceTest, RevokingAnAccountOrADistrictRefusesItsSessionsAtOnce)
 
 TEST_F(SessionServiceTest, ARevocationRecordedByAnotherProcessAppliesOnCatchUp) {
   SessionService sessions(*store_, cache_, epochs_, clock_, 3600s);
-  RevocationService here(*store_, epochs_, clock_);
+  RevocationService here(*store_, *audit_, epochs_, clock_);
   auto started = sessions.start(account(sdk::Role::student, std::nullopt));
   clock_.advance(1s);
 
   // Another process (lmsgwctl, a replica) shares the database but not our memory.
   RevocationEpochs elsewhere_epochs;
-  RevocationService elsewhere(*store_, elsewhere_epochs, clock_);
-  ASSERT_TRUE(elsewhere.revoke(store::RevocationScope::district, "springfield").ok());
+  RevocationService elsewhere(*store_, *audit_, elsewhere_epochs, clock_);
+  ASSERT_TRUE(elsewhere.revoke_district("springfield", "test").ok());
   EXPECT_NE(sessions.find(started->id), nullptr) << "not applied here yet";
   EXPECT_EQ(*here.catch_up(), 1u);
   EXPECT_EQ(sessions.find(started->id), nullptr);

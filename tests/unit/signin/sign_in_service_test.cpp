@@ -16,6 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr std::string_view kCookie = "__Host-lmsgw_session";
@@ -208,6 +209,23 @@ TEST_F(SignInServiceTest, UnmappedOrMissingProviderDistrictsAreRefused) {
   plugin_->identity.provider_district.reset();
   auto [state2, cookie2] = start_login();
   EXPECT_EQ(call_back(state2, cookie2).status, 403);
+}
+
+TEST_F(SignInServiceTest, AWithdrawnDistrictGetsNoNewSignInUntilReinstated) {
+  ASSERT_TRUE(store_->withdraw_district("springfield", clock_.now(), "test").ok());
+  auto [state, cookie] = start_login();
+  http::Response page = call_back(state, cookie);
+  EXPECT_EQ(page.status, 403);
+  EXPECT_THAT(page.body, HasSubstr("district_revoked"));
+  for (const std::string& set : set_cookies(page)) {
+    EXPECT_THAT(set, Not(HasSubstr(std::string(kCookie) + "=")));
+  }
+  EXPECT_EQ(store_->live_sessions(clock_.now())->size(), 0u);
+
+  ASSERT_TRUE(*store_->reinstate_district("springfield"));
+  auto [state2, cookie2] = start_login();
+  EXPECT_EQ(call_back(state2, cookie2).status, 302);
+  EXPECT_EQ(store_->live_sessions(clock_.now())->size(), 1u);
 }
 
 TEST_F(SignInServiceTest, OversizedFlowDataAndReturnUrlsAreRefusedBeforeACookieIsSet) {

@@ -716,5 +716,50 @@ TEST_F(SqliteRevocationTest, RecordingARevocationDeletesTheSessionsItCoversInOne
   EXPECT_EQ(store->revocations_after(0, 1)->size(), 1u);
 }
 
+TEST_F(SqliteRevocationTest, WithdrawingADistrictKeepsTheFirstTimeUntilReinstated) {
+  const std::string path = (dir_.path() / "db").string();
+  auto store = std::move(*open_sqlite_store({.path = path}));
+  const TimePoint now{std::chrono::seconds(1'725'350'400)};
+  ASSERT_TRUE(store->ensure_district("d1", now).ok());
+  identity::Minimized minimized;
+  minimized.key.subject_hash = crypto::sha256("t");
+  minimized.account.role = identity::AccountRole::teacher;
+  minimized.account.district_id = "d1";
+  minimized.account.display_name = "T";
+  const StoredAccount teacher = *store->upsert_from_sign_in(minimized, "clever", now);
+  ASSERT_TRUE(
+      store->insert_session({crypto::sha256("s"), teacher.id, now, now + std::chrono::hours(1)})
+          .ok());
+
+  EXPECT_FALSE(store->withdraw_district("d9", now, "test").ok()) << "unknown district";
+  EXPECT_EQ(*store->district_withdrawal("d1"), std::nullopt);
+
+  auto withdrawn = store->withdraw_district("d1", now, "lmsgwctl");
+  ASSERT_TRUE(withdrawn.ok()) << withdrawn.error().detail;
+  EXPECT_EQ(withdrawn->scope, RevocationScope::district);
+  EXPECT_EQ(store->live_sessions(now)->size(), 0u);
+  ASSERT_TRUE(store->withdraw_district("d1", now + std::chrono::hours(2), "sync:clever").ok());
+  EXPECT_EQ(*store->district_withdrawal("d1"), (DistrictWithdrawal{now, "lmsgwctl"}))
+      << "the after-revocation clock starts at the first withdrawal";
+  EXPECT_EQ(store->revocations_after(0, 10)->size(), 2u) << "each withdrawal ends sessions again";
+
+  // A roster source that stopped reading the district reads it again once reinstated.
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(raw,
+                           "INSERT INTO sync_district_stops (connection_id, district_id, "
+                           "stopped_at) VALUES ('clever-sync', 'd1', 0)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  EXPECT_TRUE(*store->reinstate_district("d1"));
+  EXPECT_EQ(*store->district_withdrawal("d1"), std::nullopt);
+  EXPECT_FALSE(*store->reinstate_district("d1")) << "nothing to reinstate";
+  RawDb db(path);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM sync_district_stops"), "0");
+}
+
 }  // namespace
 }  // namespace lmsgw::store

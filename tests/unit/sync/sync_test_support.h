@@ -120,7 +120,8 @@ class SyncHarness {
     if (!roster_store) throw std::runtime_error(roster_store.error().detail);
     roster = std::move(*roster_store);
     minimizer.emplace(std::move(*identity::Minimizer::create(sdk::Secret(std::string(40, 'p')))));
-    revocations = std::make_unique<session::RevocationService>(*accounts, epochs, clock);
+    audit = std::move(*store::open_sqlite_audit_log(db_path()));
+    revocations = std::make_unique<session::RevocationService>(*accounts, *audit, epochs, clock);
     sessions = std::make_unique<session::SessionService>(*accounts, cache, epochs, clock,
                                                          std::chrono::hours(8));
     engine = std::make_unique<SyncEngine>(SyncEngineDependencies{
@@ -193,6 +194,7 @@ class SyncHarness {
   std::optional<identity::Minimizer> minimizer;
   session::RevocationEpochs epochs;
   session::SessionCache cache;
+  std::unique_ptr<store::AuditLog> audit;
   std::unique_ptr<session::RevocationService> revocations;
   std::unique_ptr<session::SessionService> sessions;
   SyncMetrics metrics;

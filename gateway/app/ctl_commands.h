@@ -1,0 +1,49 @@
+// lmsgwctl's command groups, one file each (ctl_<group>.cpp), and what they share. Each
+// command returns the process exit code (app/gateway.h) and prints its own errors, prefixed
+// "lmsgwctl: ", to stderr.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/gateway_config.h"
+#include "lmsgw/sdk/result.h"
+#include "session/revocation.h"
+#include "store/account_store.h"
+#include "store/audit_log.h"
+
+namespace lmsgw::app::ctl {
+
+// The audit actor of everything done from the command line.
+inline constexpr std::string_view kActor = "lmsgwctl";
+
+// The store, the audit log and the revocation service over them, opened without migrating
+// (a database that needs migration is refused: "run lmsgwctl migrate").
+struct StoreSession {
+  std::unique_ptr<store::AccountStore> accounts;
+  std::unique_ptr<store::AuditLog> audit;
+  session::RevocationEpochs epochs;
+  std::unique_ptr<session::RevocationService> revocations;
+};
+sdk::Result<std::unique_ptr<StoreSession>> open_store_session(const config::GatewayConfig& config);
+
+// Prints "lmsgwctl: <detail>" and returns kExitRuntimeFailure.
+int fail(const sdk::Error& error);
+// Prints "lmsgwctl: <message>" and returns kExitConfigInvalid (a usage or input error).
+int refuse(std::string_view message);
+
+// "2026-11-24" (midnight UTC) or "2026-11-24T08:00:00Z".
+std::optional<std::chrono::system_clock::time_point> parse_time(std::string_view text);
+
+// revoke account ID
+int revoke(const config::GatewayConfig& config, const std::vector<std::string>& args);
+// district revoke ID | district reinstate ID | district status ID
+int district(const config::GatewayConfig& config, const std::vector<std::string>& args);
+// audit export --district ID [--since DATE]
+int audit(const config::GatewayConfig& config, const std::vector<std::string>& args);
+
+}  // namespace lmsgw::app::ctl
