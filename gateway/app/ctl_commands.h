@@ -45,5 +45,8 @@ int revoke(const config::GatewayConfig& config, const std::vector<std::string>& 
 int district(const config::GatewayConfig& config, const std::vector<std::string>& args);
 // audit export --district ID [--since DATE]
 int audit(const config::GatewayConfig& config, const std::vector<std::string>& args);
+// admin-token create --district ID | --operator [--label TEXT] | admin-token list |
+// admin-token revoke ID (ctl_admin.cpp)
+int admin_token(const config::GatewayConfig& config, const std::vector<std::string>& args);
 
 }  // namespace lmsgw::app::ctl

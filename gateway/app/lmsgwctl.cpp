@@ -50,6 +50,12 @@ constexpr std::string_view kUsage =
     "  audit export --district ID [--since DATE]\n"
     "            the district's audit events as JSON lines (DATE: YYYY-MM-DD or\n"
     "            YYYY-MM-DDTHH:MM:SSZ); the export is itself recorded\n"
+    "  admin-token create --district ID | --operator [--label TEXT]\n"
+    "            make an admin API token for one district or for the operator; prints it\n"
+    "            once (only its hash is kept)\n"
+    "  admin-token list | admin-token revoke ID\n"
+    "            list tokens (id, scope, created, last used, revoked, label; never the\n"
+    "            token), or revoke one: refused from its next request on\n"
     "  sync run DISTRICT [--full]\n"
     "            run every sync connection of the district now, in this process, and print\n"
     "            each run record; --full asks the plugins for a full read (and starts an\n"
@@ -212,6 +218,7 @@ int main(int argc, char** argv) {
   if (command == "revoke") return lmsgw::app::ctl::revoke(*config, command_args);
   if (command == "district") return lmsgw::app::ctl::district(*config, command_args);
   if (command == "audit") return lmsgw::app::ctl::audit(*config, command_args);
+  if (command == "admin-token") return lmsgw::app::ctl::admin_token(*config, command_args);
   if (command == "keys") return keys(*config, command_args);
   if (command == "sync") return sync(std::move(*config), command_args);
   if (!command_args.empty()) {

@@ -272,6 +272,18 @@ CREATE INDEX audit_events_by_district ON audit_events (district_id, id);
 -- Retention directives, disposal jobs and disposal certificates (gateway/directives).
 
 -- Admin API tokens (gateway/admin).
+-- Only the SHA-256 of a token is kept, looked up by that hash. A revoked token stays listed.
+CREATE TABLE admin_tokens (
+  id           TEXT PRIMARY KEY NOT NULL,
+  token_hash   BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+  role         TEXT NOT NULL CHECK (role IN ('operator', 'district_admin')),
+  district_id  TEXT NULL,
+  label        TEXT NOT NULL DEFAULT '' CHECK (length(label) <= 100),
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER NULL,
+  revoked_at   INTEGER NULL,
+  CHECK ((role = 'operator') = (district_id IS NULL))
+) STRICT;
 
 -- Provider signals: replay guard and deletion requests (gateway/signals).
 )sql"},
