@@ -11,6 +11,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "admin/admin_api.h"
+#include "admin/admin_routes.h"
+#include "admin/admin_sync_runner.h"
+#include "admin/admin_tokens.h"
 #include "common/crypto.h"
 #include "common/time.h"
 #include "config/secrets.h"
@@ -98,6 +102,13 @@ struct Gateway::Parts {
   std::unique_ptr<store::RosterStore> roster;
   sync::SyncMetrics sync_metrics;
   std::unique_ptr<sync::SyncEngine> sync_engine;
+  // The admin API (docs/admin-api.md): after the sync engine its runner uses, before the
+  // server whose routes call it.
+  std::unique_ptr<admin::AdminTokenStore> admin_token_store;
+  std::unique_ptr<admin::AdminTokens> admin_tokens;
+  std::unique_ptr<admin::AdminSyncRunner> admin_sync_runner;
+  std::unique_ptr<admin::AdminApi> admin_api;
+  std::unique_ptr<admin::AdminRouter> admin_router;
   std::atomic<bool> store_ready{true};
   http::Router router;
   std::unique_ptr<metrics::Registry> metrics;
@@ -119,6 +130,8 @@ struct Gateway::Parts {
   // Opens the store and the services every runtime needs (sessions, revocations, sync).
   std::optional<StartupError> open_store();
   std::optional<StartupError> make_login_state_sealer();
+  // The admin router with the admin API's routes; other modules add theirs before add_routes().
+  std::optional<StartupError> build_admin();
   void add_routes();
   void run_housekeeping();
 };
@@ -235,6 +248,28 @@ std::optional<StartupError> Gateway::Parts::open_store() {
   return std::nullopt;
 }
 
+std::optional<StartupError> Gateway::Parts::build_admin() {
+  auto opened = admin::open_sqlite_admin_token_store(config.store.sqlite_path);
+  if (!opened) return StartupError{kExitRuntimeFailure, opened.error().detail};
+  admin_token_store = std::move(*opened);
+  admin_tokens = std::make_unique<admin::AdminTokens>(*admin_token_store, clock);
+  std::set<std::string, std::less<>> district_ids;
+  for (const auto& [id, district] : config.districts) district_ids.insert(id);
+  admin_router = std::make_unique<admin::AdminRouter>(*admin_tokens, std::move(district_ids));
+  if (sync_engine) {
+    std::vector<sync::ScheduledConnection> runnable;
+    for (const SyncConnection& connection : sync_connections) {
+      runnable.push_back({connection.config, connection.plugin});
+    }
+    admin_sync_runner = std::make_unique<admin::AdminSyncRunner>(*sync_engine, std::move(runnable),
+                                                                 config.store.sqlite_path);
+  }
+  admin_api = std::make_unique<admin::AdminApi>(admin::AdminApiDependencies{
+      *store, *revocations, *audit, roster.get(), admin_sync_runner.get(), clock});
+  admin_api->add_routes(*admin_router);
+  return std::nullopt;
+}
+
 void Gateway::Parts::add_routes() {
   using http::Dispatch;
   using http::Method;
@@ -280,6 +315,8 @@ void Gateway::Parts::add_routes() {
     router.add({Method::post}, "/oauth/introspect",
                [this](const http::Request& r) { return token_endpoints->introspect(r); });
   }
+  // Last: its catch-all answers every other path under /admin, after authentication.
+  admin_router->install(router);
 }
 
 void Gateway::Parts::run_housekeeping() {
@@ -330,6 +367,7 @@ Gateway::~Gateway() {
   if (!parts_) return;
   // A run under way ends at its next batch boundary; the next start resumes it.
   if (parts_->sync_scheduler) parts_->sync_scheduler->stop();
+  if (parts_->admin_sync_runner) parts_->admin_sync_runner->stop();
   {
     std::lock_guard lock(parts_->housekeeping_mutex);
     parts_->stopping = true;
@@ -411,8 +449,10 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
   p.return_urls = std::make_unique<session::ReturnUrlPolicy>(cfg.session.return_url_prefixes,
                                                              cfg.session.default_return_url);
 
+  if (auto failure = p.build_admin()) return *failure;
   p.add_routes();
   p.metrics = std::make_unique<metrics::Registry>(p.router.route_names());
+  p.admin_router->register_metrics(*p.metrics);
   p.metrics->add_gauge("lmsgw_sessions_live", "Sessions held in memory.",
                        [&p] { return static_cast<double>(p.session_cache.size()); });
   if (!p.sync_connections.empty()) p.sync_metrics.register_with(*p.metrics);

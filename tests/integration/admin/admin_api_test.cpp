@@ -1,0 +1,423 @@
+// The admin API through the real gateway and lmsgwctl, with the fake Clever as the sign-in and
+// roster provider: tokens from the command line, every route's scope, revocation and
+// deletion taking effect on live sessions, sync runs and the audit export.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+
+#include "http/client.h"
+#include "tests/support/gateway_process.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_browser.h"
+#include "tests/support/test_pki.h"
+
+namespace lmsgw::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr std::string_view kClientId = "admin-client";
+constexpr std::string_view kClientSecret = "admin-client-secret-0123456789";
+constexpr std::string_view kSpringfieldClever = "6620aa00000000000000d001";
+constexpr std::string_view kShelbyvilleClever = "6620aa00000000000000d002";
+constexpr std::string_view kDistrictToken = "district-token-d001-0123456789";
+constexpr std::string_view kStudent = "6620aa00000000000000b001";
+constexpr std::string_view kTeacher = "6620aa00000000000000b002";
+constexpr std::string_view kOtherStudent = "6620aa00000000000000b003";
+// Presented but never issued: must not appear in any log.
+constexpr std::string_view kForgedToken = "lmsgw_adm_ZZforgedtokencanary0123456789abcdefghijkl";
+
+// A student and a teacher of Springfield, a student of Shelbyville; every field the gateway
+// drops carries a canary.
+constexpr std::string_view kFixture = R"({
+ "districts": [{"id": "6620aa00000000000000d001", "token": "district-token-d001-0123456789"}],
+ "users": [
+  {"id": "6620aa00000000000000b001", "district": "6620aa00000000000000d001",
+   "email": "zz.canary.student@example.org",
+   "name": {"first": "Ana", "middle": "Zzmiddlecanary", "last": "Zzfamilycanary"},
+   "roles": {"student": {"dob": "2/29/2016", "sis_id": "ZZSISCANARY",
+     "state_id": "ZZSTATEIDCANARY", "gender": "Zzgendercanary"}}},
+  {"id": "6620aa00000000000000b002", "district": "6620aa00000000000000d001",
+   "email": "rosa.teacher@example.org", "name": {"first": "Rosa", "last": "Zzteachercanary"},
+   "roles": {"teacher": {"sis_id": "ZZTEACHERSISCANARY"}}},
+  {"id": "6620aa00000000000000b003", "district": "6620aa00000000000000d002",
+   "email": "zz.other.student@example.org",
+   "name": {"first": "Leo", "last": "Zzotherfamilycanary"},
+   "roles": {"student": {"dob": "11/30/2015"}}}],
+ "sections": [], "schools": [], "events": []
+})";
+
+const std::vector<std::string>& canaries() {
+  static const std::vector<std::string> values = {
+      "Zzfamilycanary",      "Zzmiddlecanary",      "zz.canary.student",       "2/29/2016",
+      "2016-02-29",          "ZZSISCANARY",         "ZZSTATEIDCANARY",         "Zzgendercanary",
+      "Zzteachercanary",     "ZZTEACHERSISCANARY",  "Zzotherfamilycanary",     "zz.other.student",
+      std::string(kStudent), std::string(kTeacher), std::string(kOtherStudent)};
+  return values;
+}
+
+struct Answer {
+  int status = 0;
+  std::string body;
+  sdk::HttpHeaders headers;
+
+  boost::json::object json() const { return boost::json::parse(body).as_object(); }
+  std::string header(std::string_view name) const {
+    return std::string(sdk::find_header(headers, name));
+  }
+};
+
+class AdminApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pki_ = make_test_pki(dir_.path() / "pki");
+    write_file(dir_.path() / "fixture.json", kFixture);
+    write_file(dir_.path() / "client-secret", kClientSecret);
+    std::filesystem::permissions(
+        dir_.path() / "client-secret",
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    clever_port_ = free_port();
+    gateway_port_ = free_port();
+    std::vector<std::string> args = {
+        "--fixture",
+        (dir_.path() / "fixture.json").string(),
+        "--cert",
+        pki_.server_certificate_file,
+        "--key",
+        pki_.server_key_file,
+        "--port",
+        std::to_string(clever_port_),
+        "--client-id",
+        std::string(kClientId),
+        "--client-secret-file",
+        (dir_.path() / "client-secret").string(),
+        "--redirect-uri",
+        "http://127.0.0.1:" + std::to_string(gateway_port_) + "/callback/clever",
+        "--ready-file",
+        (dir_.path() / "clever-ready").string()};
+    clever_ = std::make_unique<ChildProcess>(LMSGW_FAKE_CLEVER_BIN, std::move(args),
+                                             dir_.path() / "fake-clever.log");
+    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_.path() / "clever-ready"); }))
+        << clever_->output();
+
+    const std::string clever = "https://127.0.0.1:" + std::to_string(clever_port_);
+    const std::string settings = "      client_id: " + std::string(kClientId) +
+                                 "\n      client_secret: file:client-secret\n"
+                                 "      authorize_url: " +
+                                 clever +
+                                 "/oauth/authorize\n"
+                                 "      token_url: " +
+                                 clever +
+                                 "/oauth/tokens\n"
+                                 "      api_base_url: " +
+                                 clever + "\n";
+    GatewaySetup setup;
+    setup.ca_file = pki_.ca_certificate_file;
+    setup.plugins = {"clever"};
+    setup.port = gateway_port_;
+    setup.districts_yaml = "  springfield: {}\n  shelbyville: {}\n";
+    setup.connections_yaml = "  clever:\n    plugin: clever\n    provider_districts: {\"" +
+                             std::string(kSpringfieldClever) + "\": springfield, \"" +
+                             std::string(kShelbyvilleClever) + "\": shelbyville}\n" +
+                             "    config:\n" + settings;
+    setup.sync_yaml = "  clever-roster:\n    plugin: clever\n    provider_districts: {\"" +
+                      std::string(kSpringfieldClever) + "\": springfield}\n" +
+                      "    schedule: manual\n    config:\n" + settings;
+    gateway_ = std::make_unique<GatewayProcess>(dir_.path(), std::move(setup));
+
+    http::ClientOptions options;
+    options.use_system_trust_store = false;
+    options.extra_ca_file = pki_.ca_certificate_file;
+    options.allow_plain_http_to_loopback = true;
+    auto client = http::Client::create(options);
+    ASSERT_TRUE(client.ok()) << client.error().detail;
+    client_ = std::move(*client);
+
+    operator_ = create_token({"--operator", "--label", "on-call"});
+    springfield_ = create_token({"--district", "springfield"});
+    shelbyville_ = create_token({"--district", "shelbyville"});
+  }
+
+  // `lmsgwctl admin-token create ARGS`: the printed token.
+  std::string create_token(std::vector<std::string> args) {
+    args.insert(args.begin(), {"admin-token", "create"});
+    auto result = gateway_->lmsgwctl(args);
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    const auto at = result.output.find("token  lmsgw_adm_");
+    if (at == std::string::npos) return {};
+    const auto start = at + std::string_view("token  ").size();
+    return result.output.substr(start, result.output.find('\n', start) - start);
+  }
+
+  // The id of the token created `index`-th (0: the operator's).
+  std::string token_id(std::size_t index) {
+    auto listed = gateway_->lmsgwctl({"admin-token", "list"});
+    EXPECT_EQ(listed.exit_code, 0) << listed.output;
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < index; ++i) at = listed.output.find("\nadm_", at) + 1;
+    at = listed.output.find("adm_", at);
+    return listed.output.substr(at, listed.output.find(' ', at) - at);
+  }
+
+  Answer call(std::string method, const std::string& path, std::string_view token,
+              std::string body = {}) {
+    sdk::HttpRequest request;
+    request.method = std::move(method);
+    request.url = gateway_->url() + path;
+    if (!token.empty())
+      request.headers.emplace_back("Authorization", "Bearer " + std::string(token));
+    if (!body.empty()) {
+      request.headers.emplace_back("Content-Type", "application/json");
+      request.body = std::move(body);
+    }
+    auto response = client_->send(request);
+    EXPECT_TRUE(response.ok()) << (response ? "" : response.error().detail);
+    if (!response) return {};
+    return Answer{response->status, response->body, response->headers};
+  }
+
+  sdk::HttpResponse sign_in(TestBrowser& browser, std::string_view user) {
+    return browser.follow(gateway_->url() + "/login/clever?login_hint=" + std::string(user));
+  }
+  sdk::HttpResponse auth_check(TestBrowser& browser) {
+    return browser.get(gateway_->url() + "/auth/check");
+  }
+  // Signs `user` in and returns its account id.
+  std::string signed_in_account(TestBrowser& browser, std::string_view user) {
+    EXPECT_EQ(sign_in(browser, user).status, 200);
+    const sdk::HttpResponse check = auth_check(browser);
+    EXPECT_EQ(check.status, 200);
+    return std::string(sdk::find_header(check.headers, "X-Account-Id"));
+  }
+
+  std::string deletion_request(std::string_view account, std::string_view requested_by) {
+    return R"({"account": ")" + std::string(account) + R"(", "requested_by": ")" +
+           std::string(requested_by) + R"("})";
+  }
+
+  TempDir dir_;
+  TestPki pki_;
+  std::uint16_t clever_port_ = 0;
+  std::uint16_t gateway_port_ = 0;
+  std::unique_ptr<ChildProcess> clever_;
+  std::unique_ptr<GatewayProcess> gateway_;
+  std::unique_ptr<http::Client> client_;
+  std::string operator_;
+  std::string springfield_;
+  std::string shelbyville_;
+};
+
+TEST_F(AdminApiTest, NoTokenWrongTokenAndRevokedTokenAre401) {
+  ASSERT_THAT(operator_, ::testing::StartsWith("lmsgw_adm_"));
+  const Answer none = call("GET", "/admin/v1/districts/springfield", "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.header("WWW-Authenticate"), "Bearer realm=\"lms-gateway-admin\"");
+  EXPECT_EQ(none.json().at("error"), "unauthorized");
+
+  const Answer wrong = call("GET", "/admin/v1/districts/springfield", kForgedToken);
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_THAT(wrong.header("WWW-Authenticate"), HasSubstr("error=\"invalid_token\""));
+
+  EXPECT_EQ(call("GET", "/admin/v1/districts/springfield", springfield_).status, 200);
+  auto revoked = gateway_->lmsgwctl({"admin-token", "revoke", token_id(1)});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.output;
+  // Revoked by another process, refused on the very next request.
+  EXPECT_EQ(call("GET", "/admin/v1/districts/springfield", springfield_).status, 401);
+  EXPECT_THAT(gateway_->lmsgwctl({"admin-token", "list"}).output, HasSubstr("revoked 20"));
+
+  // Nothing under /admin answers before authentication, not even "not found".
+  for (const char* path : {"/admin", "/admin/v1/nothing", "/admin/v1/districts/nowhere"}) {
+    EXPECT_EQ(call("GET", path, "").status, 401) << path;
+    EXPECT_EQ(call("GET", path, operator_).status, 404) << path;
+  }
+  EXPECT_EQ(call("PUT", "/admin/v1/districts/springfield/revocation", "").status, 401);
+  EXPECT_EQ(call("PUT", "/admin/v1/districts/springfield/revocation", operator_).status, 405);
+
+  EXPECT_GE(gateway_->metric("lmsgw_admin_auth_failures_missing_token"), 5);
+  EXPECT_EQ(gateway_->metric("lmsgw_admin_auth_failures_invalid_token"), 2);
+  EXPECT_THAT(gateway_->persisted_bytes(), Not(HasSubstr(std::string(kForgedToken))));
+  // Only hashes are stored: no issued token is in the database.
+  const std::string database =
+      read_file(dir_.path() / "lmsgw.db") + read_file(dir_.path() / "lmsgw.db-wal");
+  ASSERT_FALSE(database.empty());
+  for (const std::string& token : {operator_, springfield_, shelbyville_}) {
+    EXPECT_THAT(database, Not(HasSubstr(token.substr(10))));
+  }
+}
+
+TEST_F(AdminApiTest, ADistrictAdminCannotReadOrChangeAnotherDistrictOnAnyRoute) {
+  TestBrowser other(pki_.ca_certificate_file);
+  const std::string other_student = signed_in_account(other, kOtherStudent);
+  const std::string base = "/admin/v1/districts/shelbyville";
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"GET", base},
+      {"POST", base + "/revocation"},
+      {"DELETE", base + "/revocation"},
+      {"POST", base + "/deletion-requests"},
+      {"GET", base + "/sync-runs"},
+      {"POST", base + "/sync-runs"},
+      {"GET", base + "/audit"}};
+  const Answer unknown = call("GET", "/admin/v1/districts/ogdenville", springfield_);
+  for (const auto& [method, path] : routes) {
+    const Answer answer =
+        call(method, path, springfield_, deletion_request(other_student, "guardian"));
+    EXPECT_EQ(answer.status, 404) << method << " " << path;
+    EXPECT_EQ(answer.body, unknown.body) << method << " " << path;
+  }
+  // Nothing changed over there: the student is still signed in and still exists.
+  EXPECT_EQ(auth_check(other).status, 200);
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE id = '" + other_student + "'"),
+            "1");
+  // Not even a read was recorded in Shelbyville's log for Springfield's admin.
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM audit_events WHERE district_id = "
+                            "'shelbyville' AND actor = 'district-admin:" +
+                            token_id(1) + "'"),
+            "0");
+
+  // The operator reaches the same routes.
+  EXPECT_EQ(call("GET", base, operator_).status, 200);
+  EXPECT_EQ(call("GET", base + "/sync-runs", operator_).status, 200);
+  EXPECT_EQ(call("GET", base + "/audit", operator_).status, 200);
+  EXPECT_EQ(call("POST", base + "/revocation", operator_).status, 200);
+  EXPECT_EQ(call("DELETE", base + "/revocation", operator_).status, 200);
+  // Shelbyville has no sync connection.
+  EXPECT_EQ(call("POST", base + "/sync-runs", operator_).status, 409);
+  // And Shelbyville's own admin.
+  EXPECT_EQ(call("GET", base, shelbyville_).status, 200);
+  EXPECT_GE(gateway_->metric("lmsgw_admin_scope_refusals"), 7);
+}
+
+TEST_F(AdminApiTest, RevocationEndsLiveSessionsAndRefusesNewSignInsUntilReinstated) {
+  TestBrowser student(pki_.ca_certificate_file);
+  signed_in_account(student, kStudent);
+  const Answer revoked = call("POST", "/admin/v1/districts/springfield/revocation", springfield_);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_EQ(revoked.json().at("access"), "revoked");
+  EXPECT_EQ(revoked.json().at("revoked_by").as_string(), "district-admin:" + token_id(1));
+  // At once, in this process: no waiting for a probe.
+  EXPECT_EQ(auth_check(student).status, 401);
+  const sdk::HttpResponse refused = sign_in(student, kStudent);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_THAT(refused.body, HasSubstr("district_revoked"));
+
+  const Answer status = call("GET", "/admin/v1/districts/springfield", springfield_);
+  ASSERT_EQ(status.status, 200);
+  EXPECT_EQ(status.json().at("access"), "revoked");
+  EXPECT_TRUE(status.json().at("revoked_at").is_string());
+
+  // Reinstating is the operator's alone.
+  EXPECT_EQ(call("DELETE", "/admin/v1/districts/springfield/revocation", springfield_).status, 403);
+  const Answer reinstated = call("DELETE", "/admin/v1/districts/springfield/revocation", operator_);
+  ASSERT_EQ(reinstated.status, 200) << reinstated.body;
+  EXPECT_EQ(reinstated.json().at("access"), "granted");
+  EXPECT_EQ(reinstated.json().at("changed"), true);
+  EXPECT_EQ(sign_in(student, kStudent).status, 200);
+  EXPECT_EQ(auth_check(student).status, 200);
+}
+
+TEST_F(AdminApiTest, SyncRunsStartWithoutBlockingAndAreListed) {
+  const Answer started = call("POST", "/admin/v1/districts/springfield/sync-runs", springfield_);
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(started.json().at("queued").as_array().size(), 1u);
+  EXPECT_EQ(started.json().at("queued").as_array()[0], "clever-roster");
+  EXPECT_EQ(started.header("Location"), "/admin/v1/districts/springfield/sync-runs");
+  const std::int64_t after = started.json().at("after_run").as_int64();
+
+  boost::json::object run;
+  ASSERT_TRUE(eventually(
+      [&] {
+        const Answer listed =
+            call("GET", "/admin/v1/districts/springfield/sync-runs", springfield_);
+        if (listed.status != 200) return false;
+        const boost::json::object document = listed.json();
+        const auto& runs = document.at("runs").as_array();
+        if (runs.empty()) return false;
+        run = runs[0].as_object();
+        return run.at("id").as_int64() > after && run.at("outcome") != "running";
+      },
+      std::chrono::seconds(30)));
+  EXPECT_EQ(run.at("outcome"), "succeeded");
+  EXPECT_EQ(run.at("connection"), "clever-roster");
+  EXPECT_EQ(run.at("counts").at("users").at("created"), 2);
+  // Rostered, and not a canary persisted.
+  EXPECT_EQ(gateway_->count_rows("accounts"), 2);
+  const std::string bytes = gateway_->persisted_bytes();
+  for (const std::string& canary : canaries()) {
+    EXPECT_THAT(bytes, Not(HasSubstr(canary))) << canary;
+  }
+  EXPECT_EQ(call("GET", "/admin/v1/districts/springfield/sync-runs?limit=0", springfield_).status,
+            400);
+}
+
+TEST_F(AdminApiTest, TheAuditExportShowsEachActionAndNoPersonalData) {
+  TestBrowser student(pki_.ca_certificate_file);
+  signed_in_account(student, kStudent);
+  const std::string base = "/admin/v1/districts/springfield";
+  ASSERT_EQ(call("GET", base, springfield_).status, 200);
+  ASSERT_EQ(call("GET", base + "/sync-runs", springfield_).status, 200);
+  ASSERT_EQ(call("POST", base + "/revocation", springfield_).status, 200);
+  ASSERT_EQ(call("DELETE", base + "/revocation", operator_).status, 200);
+
+  const Answer exported = call("GET", base + "/audit?since=2020-01-01", springfield_);
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  EXPECT_EQ(exported.header("Content-Type"), "application/x-ndjson");
+  const std::string admin = "district-admin:" + token_id(1);
+  const std::string operator_actor = "operator:" + token_id(0);
+  std::vector<std::string> actions;
+  std::size_t start = 0;
+  for (std::size_t end; (end = exported.body.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    const boost::json::object event =
+        boost::json::parse(exported.body.substr(start, end - start)).as_object();
+    EXPECT_EQ(event.at("district"), "springfield");
+    actions.push_back(std::string(event.at("action").as_string()) + " by " +
+                      std::string(event.at("actor").as_string()));
+  }
+  EXPECT_THAT(actions, ::testing::IsSupersetOf(std::vector<std::string>{
+                           "admin_token.created by lmsgwctl",
+                           "admin.read by " + admin,
+                           "district.revoked by " + admin,
+                           "district.reinstated by " + operator_actor,
+                       }));
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "admin.read by " + admin), 2);
+  for (const std::string& canary : canaries()) {
+    EXPECT_THAT(exported.body, Not(HasSubstr(canary))) << canary;
+  }
+  EXPECT_THAT(exported.body, Not(HasSubstr("Ana")));
+  for (const std::string& token : {operator_, springfield_, shelbyville_}) {
+    EXPECT_THAT(exported.body, Not(HasSubstr(token)));
+  }
+
+  // Paging follows the Link; each export is itself recorded and shows in the next one.
+  const auto ids = [](const std::string& lines) {
+    std::vector<std::int64_t> out;
+    for (std::size_t at = 0; (at = lines.find("{\"id\":", at)) != std::string::npos; ++at) {
+      out.push_back(std::stoll(lines.substr(at + 6)));
+    }
+    return out;
+  };
+  const Answer first = call("GET", base + "/audit?limit=2", springfield_);
+  ASSERT_EQ(first.status, 200);
+  ASSERT_EQ(ids(first.body).size(), 2u);
+  const std::string link = first.header("Link");
+  ASSERT_THAT(link, HasSubstr("rel=\"next\""));
+  const Answer second = call("GET", link.substr(1, link.find('>') - 1), springfield_);
+  ASSERT_EQ(second.status, 200);
+  ASSERT_EQ(ids(second.body).size(), 2u);
+  EXPECT_GT(ids(second.body)[0], ids(first.body)[1]);
+  EXPECT_THAT(call("GET", base + "/audit", springfield_).body,
+              HasSubstr("\"action\":\"audit.exported\""));
+  EXPECT_EQ(call("GET", base + "/audit?since=yesterday", springfield_).status, 400);
+}
+
+}  // namespace
+}  // namespace lmsgw::testing
