@@ -114,6 +114,7 @@ class RunDriver {
       }
       if (batch->finished) break;
       cursor = std::move(batch->next_cursor);
+      spent_ = std::move(*batch);
     }
     return finish(store::SyncOutcome::succeeded);
   }
@@ -121,7 +122,11 @@ class RunDriver {
  private:
   std::future<sdk::Result<sdk::SyncBatch>> fetch(sdk::SyncRequest request) {
     sdk::SyncPlugin& plugin = plugin_;
-    return std::async(std::launch::async, [&plugin, request = std::move(request)] {
+    // The batch applied last is freed by the reading thread, which allocated it: the writing
+    // thread, the slower of the two, would otherwise spend a tenth of its time in free().
+    return std::async(std::launch::async, [&plugin, request = std::move(request),
+                                           spent = std::exchange(spent_, std::nullopt)]() mutable {
+      spent.reset();
       return plugin.next_batch(request);
     });
   }
@@ -537,6 +542,7 @@ class RunDriver {
   SubjectTable users_;
   std::unordered_map<std::string, std::int64_t> sections_;
   std::string sections_ns_;
+  std::optional<sdk::SyncBatch> spent_;
   std::set<std::string, std::less<>> file_kinds_;
   sdk::CivilDate minimizer_today_;
   RunCounts counts_;

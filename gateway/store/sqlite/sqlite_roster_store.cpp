@@ -182,8 +182,8 @@ struct Statements {
                        " seen_run, created_at, last_seen_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                        "roster: insert section"),
         update_section(db,
-                       "UPDATE sections SET district_id = ?2, connection_key = ?3, seen_run = ?4,"
-                       " last_seen_on = ?5, left_roster_on = NULL WHERE key = ?1",
+                       "UPDATE sections SET connection_key = ?2, seen_run = ?3, last_seen_on = ?4,"
+                       " district_id = ?5, left_roster_on = NULL WHERE key = ?1",
                        "roster: update section"),
         section_roster(db, "SELECT connection_key, left_roster_on FROM sections WHERE key = ?1",
                        "roster: read section"),
@@ -264,17 +264,24 @@ struct Statements {
   Cached add_count, add_rejection, run_progress, update_run, update_cursor;
 };
 
-// Random ids for new accounts and sections, drawn from the CSPRNG 8 KiB at a time: a bulk
-// import mints a million of them.
-class RandomIds {
+// Ids for new accounts and sections: the time they were minted, then 16 bytes from the CSPRNG
+// (drawn 8 KiB at a time: a bulk import mints a million of them). The random part alone makes
+// an id unguessable (PRIVACY.md A: a random opaque id, never derived from a provider id). The
+// time prefix sorts in minting order, so a bulk import appends to the ids' UNIQUE index instead
+// of writing at random places in it: with wholly random ids that index outgrows the page cache
+// and every commit rewrites most of its pages. It tells the platform only when the account
+// appeared, which it sees anyway.
+class OrderedIds {
  public:
-  std::string next(std::string_view prefix) {
+  std::string next(std::string_view prefix, TimePoint now) {
     if (used_ + kIdBytes > pool_.size()) {
       pool_ = crypto::random_bytes(kPoolBytes);
       used_ = 0;
     }
     const std::string_view bytes(reinterpret_cast<const char*>(pool_.data() + used_), kIdBytes);
-    std::string id = std::string(prefix) + crypto::base64url_encode(bytes);
+    std::string id(prefix);
+    id += time_prefix(now);
+    id += crypto::base64url_encode(bytes);
     // Each byte is handed out once, and none stays in memory longer than the next refill.
     std::fill_n(pool_.begin() + static_cast<std::ptrdiff_t>(used_), kIdBytes, std::uint8_t{0});
     used_ += kIdBytes;
@@ -284,6 +291,21 @@ class RandomIds {
  private:
   static constexpr std::size_t kIdBytes = 16;  // as crypto::random_token(16)
   static constexpr std::size_t kPoolBytes = 8192;
+  // The base64url characters in ASCII order, so that the text sorts as the number does.
+  static constexpr std::string_view kSortedDigits =
+      "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+  static constexpr int kTimeDigits = 9;  // 54 bits of microseconds: until the year 2540
+
+  static std::string time_prefix(TimePoint now) {
+    auto micros = static_cast<std::uint64_t>(std::max<std::int64_t>(to_micros(now), 0));
+    std::string out(kTimeDigits, '-');
+    for (int i = kTimeDigits - 1; i >= 0; --i) {
+      out[static_cast<std::size_t>(i)] = kSortedDigits[micros % kSortedDigits.size()];
+      micros /= kSortedDigits.size();
+    }
+    return out;
+  }
+
   std::vector<std::uint8_t> pool_;
   std::size_t used_ = 0;
 };
@@ -300,7 +322,7 @@ bool same_age(const std::optional<identity::AgeRecord>& stored,
 
 class SqliteRosterBatch final : public RosterBatch {
  public:
-  SqliteRosterBatch(sqlite3* db, Statements& statements, RandomIds& ids,
+  SqliteRosterBatch(sqlite3* db, Statements& statements, OrderedIds& ids,
                     std::unique_lock<std::mutex> lock, Transaction tx, RunScope scope)
       : db_(db),
         s_(statements),
@@ -373,21 +395,11 @@ class SqliteRosterBatch final : public RosterBatch {
         return done.error();
       }
     } else if (!seen_by_read || had_left) {
-      auto mark = s_.mark_account_seen.get();
+      auto mark = seen_write(s_.mark_account_seen, out.account_key);
       if (!mark) return mark.error();
-      if (auto done = (*mark)
-                          ->bind(1, out.account_key)
-                          .bind(2, scope_.connection_key)
-                          .bind(3, scope_.run_id)
-                          .bind(4, std::string_view(today_))
-                          .run();
-          !done) {
-        return done.error();
-      }
+      if (auto done = (*mark)->run(); !done) return done.error();
     }
-    out.outcome = had_left  ? RecordOutcome::restored
-                  : changed ? RecordOutcome::updated
-                            : RecordOutcome::unchanged;
+    out.outcome = upsert_outcome(had_left, changed);
     return out;
   }
 
@@ -396,24 +408,15 @@ class SqliteRosterBatch final : public RosterBatch {
     if (!read) return read.error();
     auto found = (*read)->bind(1, account_key).step();
     if (!found) return found.error();
-    RemoveWrite out;
     if (!*found || (*read)->is_null(1) || (*read)->int64(1) != scope_.connection_key ||
         !(*read)->is_null(2)) {
-      return out;
+      return RemoveWrite{};
     }
     const std::string account_id = (*read)->text(0);
-    auto left = s_.account_left.get();
+    auto left = leave_roster(s_.account_left, s_.account_enrollments_delete, account_key);
     if (!left) return left.error();
-    if (auto done = (*left)->bind(1, account_key).bind(2, std::string_view(today_)).run(); !done) {
-      return done.error();
-    }
-    auto enrollments = s_.account_enrollments_delete.get();
-    if (!enrollments) return enrollments.error();
-    if (auto done = (*enrollments)->bind(1, account_key).run(); !done) return done.error();
-    out.enrollments_removed = static_cast<std::uint64_t>(sqlite3_changes(db_));
     if (auto ended = end_sessions(account_id); !ended) return ended.error();
-    out.outcome = RecordOutcome::removed;
-    return out;
+    return left;
   }
 
   sdk::Result<std::optional<std::int64_t>> find_section(
@@ -437,7 +440,7 @@ class SqliteRosterBatch final : public RosterBatch {
     if (!*found) {
       auto insert = s_.insert_section.get();
       if (!insert) return insert.error();
-      const std::string id = ids_.next("sect_");
+      const std::string id = ids_.next("sect_", scope_.now);
       if (auto done = (*insert)
                           ->bind(1, std::string_view(id))
                           .bind(2, provider_hash)
@@ -460,22 +463,11 @@ class SqliteRosterBatch final : public RosterBatch {
         row.int64(2) == scope_.connection_key && row.int64(3) >= scope_.read_since_run;
     const bool had_left = !row.is_null(4);
     if (changed || had_left || !seen_by_read) {
-      auto update = s_.update_section.get();
+      auto update = seen_write(s_.update_section, out.section_key);
       if (!update) return update.error();
-      if (auto done = (*update)
-                          ->bind(1, out.section_key)
-                          .bind(2, district_id)
-                          .bind(3, scope_.connection_key)
-                          .bind(4, scope_.run_id)
-                          .bind(5, std::string_view(today_))
-                          .run();
-          !done) {
-        return done.error();
-      }
+      if (auto done = (*update)->bind(5, district_id).run(); !done) return done.error();
     }
-    out.outcome = had_left  ? RecordOutcome::restored
-                  : changed ? RecordOutcome::updated
-                            : RecordOutcome::unchanged;
+    out.outcome = upsert_outcome(had_left, changed);
     return out;
   }
 
@@ -484,19 +476,10 @@ class SqliteRosterBatch final : public RosterBatch {
     if (!read) return read.error();
     auto found = (*read)->bind(1, section_key).step();
     if (!found) return found.error();
-    RemoveWrite out;
-    if (!*found || (*read)->int64(0) != scope_.connection_key || !(*read)->is_null(1)) return out;
-    auto left = s_.section_left.get();
-    if (!left) return left.error();
-    if (auto done = (*left)->bind(1, section_key).bind(2, std::string_view(today_)).run(); !done) {
-      return done.error();
+    if (!*found || (*read)->int64(0) != scope_.connection_key || !(*read)->is_null(1)) {
+      return RemoveWrite{};
     }
-    auto enrollments = s_.section_enrollments_delete.get();
-    if (!enrollments) return enrollments.error();
-    if (auto done = (*enrollments)->bind(1, section_key).run(); !done) return done.error();
-    out.enrollments_removed = static_cast<std::uint64_t>(sqlite3_changes(db_));
-    out.outcome = RecordOutcome::removed;
-    return out;
+    return leave_roster(s_.section_left, s_.section_enrollments_delete, section_key);
   }
 
   sdk::Result<RecordOutcome> upsert_enrollment(std::int64_t section_key, std::int64_t account_key,
@@ -716,9 +699,42 @@ class SqliteRosterBatch final : public RosterBatch {
   }
 
  private:
+  static RecordOutcome upsert_outcome(bool had_left, bool changed) {
+    return had_left  ? RecordOutcome::restored
+           : changed ? RecordOutcome::updated
+                     : RecordOutcome::unchanged;
+  }
+
+  // A write marking a record seen by this read, with what every such write binds: ?1 the
+  // record's key, ?2 this connection, ?3 this run, ?4 today. The caller binds the rest.
+  sdk::Result<Statement*> seen_write(Cached& cached, std::int64_t key) {
+    auto stmt = cached.get();
+    if (!stmt) return stmt.error();
+    (*stmt)
+        ->bind(1, key)
+        .bind(2, scope_.connection_key)
+        .bind(3, scope_.run_id)
+        .bind(4, std::string_view(today_));
+    return stmt;
+  }
+
+  // Marks a user or section off the roster today (`left`: ?1 key, ?2 date) and deletes its
+  // enrollments (`enrollments`: ?1 key).
+  sdk::Result<RemoveWrite> leave_roster(Cached& left, Cached& enrollments, std::int64_t key) {
+    auto mark = left.get();
+    if (!mark) return mark.error();
+    if (auto done = (*mark)->bind(1, key).bind(2, std::string_view(today_)).run(); !done) {
+      return done.error();
+    }
+    auto remove = enrollments.get();
+    if (!remove) return remove.error();
+    if (auto done = (*remove)->bind(1, key).run(); !done) return done.error();
+    return RemoveWrite{RecordOutcome::removed, static_cast<std::uint64_t>(sqlite3_changes(db_))};
+  }
+
   sdk::Result<UserWrite> insert_user(const identity::Minimized& user) {
     // Random, never derived from the provider's id: the account id travels to the platform.
-    const std::string account_id = ids_.next("acct_");
+    const std::string account_id = ids_.next("acct_", scope_.now);
     auto insert = s_.insert_account.get();
     if (!insert) return insert.error();
     (*insert)->bind(1, std::string_view(account_id));
@@ -781,7 +797,7 @@ class SqliteRosterBatch final : public RosterBatch {
 
   sqlite3* db_;
   Statements& s_;
-  RandomIds& ids_;
+  OrderedIds& ids_;
   std::unique_lock<std::mutex> lock_;
   Transaction tx_;
   RunScope scope_;
@@ -1008,7 +1024,7 @@ class SqliteRosterStore final : public RosterStore {
   std::mutex mutex_;
   Connection db_;
   Statements statements_;
-  RandomIds ids_;
+  OrderedIds ids_;
 };
 
 }  // namespace

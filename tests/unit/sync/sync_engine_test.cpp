@@ -155,6 +155,30 @@ TEST(SyncEngineTest, ADeltaRemovalAndAReturn) {
   EXPECT_EQ(h.count("sections WHERE left_roster_on IS NOT NULL"), 0);
 }
 
+// Roster account and section ids sort in the order they were minted (a bulk import appends to
+// their UNIQUE indexes), and stay random opaque ids of the same characters as before.
+TEST(SyncEngineTest, RosterIdsSortInMintingOrder) {
+  SyncHarness h;
+  for (int i = 0; i < 6; ++i) {
+    h.clock.set(kStart + std::chrono::minutes(i));
+    const std::string n = std::to_string(i);
+    h.plugin.script({batch({user("s" + n), section("c" + n)}, false)});
+    ASSERT_EQ(h.run().outcome, SyncOutcome::succeeded);
+  }
+  for (const std::string table : {"accounts", "sections"}) {
+    const std::string by_key =
+        "SELECT group_concat(id, ' ') FROM (SELECT id FROM " + table + " ORDER BY key)";
+    const std::string by_id =
+        "SELECT group_concat(id, ' ') FROM (SELECT id FROM " + table + " ORDER BY id)";
+    EXPECT_EQ(h.scalar(by_key), h.scalar(by_id)) << table;
+  }
+  // A prefix, 9 characters of time, 22 of the 16 random bytes.
+  EXPECT_EQ(h.count("accounts WHERE length(id) = 36 AND id GLOB 'acct_*'"), 6);
+  EXPECT_EQ(h.count("sections WHERE length(id) = 36 AND id GLOB 'sect_*'"), 6);
+  EXPECT_EQ(h.count("accounts WHERE substr(id, 6) GLOB '*[^-_A-Za-z0-9]*'"), 0);
+  EXPECT_EQ(h.count("(SELECT DISTINCT substr(id, 15) FROM accounts)"), 6);
+}
+
 TEST(SyncEngineTest, DanglingReferencesAreRejectedWithTheirLocation) {
   SyncHarness h;
   sdk::SyncBatch only =
