@@ -11,6 +11,7 @@
 
 #include "tests/support/gateway_process.h"
 #include "tests/support/process.h"
+#include "tests/support/roster_sync.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_browser.h"
 #include "tests/support/test_pki.h"
@@ -79,54 +80,34 @@ class CleverSyncTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pki_ = make_test_pki(dir_.path() / "pki");
-    write_file(dir_.path() / "fixture.json", kFixture);
-    write_file(dir_.path() / "client-secret", kClientSecret);
-    // The gateway refuses a secret file others can read.
-    std::filesystem::permissions(dir_.path() / "client-secret",
-                                 std::filesystem::perms::owner_read |
-                                     std::filesystem::perms::owner_write);
     clever_port_ = free_port();
     gateway_port_ = free_port();
-    std::vector<std::string> args = {
-        "--fixture", (dir_.path() / "fixture.json").string(),
-        "--cert", pki_.server_certificate_file,
-        "--key", pki_.server_key_file,
-        "--port", std::to_string(clever_port_),
-        "--client-id", std::string(kClientId),
-        "--client-secret-file", (dir_.path() / "client-secret").string(),
-        "--redirect-uri", "http://127.0.0.1:" + std::to_string(gateway_port_) + "/callback/clever",
-        "--ready-file", (dir_.path() / "clever-ready").string()};
-    clever_ = std::make_unique<ChildProcess>(LMSGW_FAKE_CLEVER_BIN, std::move(args),
-                                             dir_.path() / "fake-clever.log");
-    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_.path() / "clever-ready"); }))
-        << clever_->output();
+    start_fake_clever(dir_.path(), pki_,
+                      {LMSGW_FAKE_CLEVER_BIN, std::string(kFixture), std::string(kClientId),
+                       std::string(kClientSecret), clever_port_, gateway_port_},
+                      clever_);
+    if (::testing::Test::HasFatalFailure()) return;
     control_ = std::make_unique<TestBrowser>(pki_.ca_certificate_file);
 
-    const std::string clever = clever_url();
-    const std::string settings = "      client_id: " + std::string(kClientId) +
-                                 "\n      client_secret: file:client-secret\n"
-                                 "      authorize_url: " + clever + "/oauth/authorize\n"
-                                 "      token_url: " + clever + "/oauth/tokens\n"
-                                 "      api_base_url: " + clever + "\n";
+    const std::string settings = fake_clever_settings_yaml(clever_port_, kClientId);
     const std::string mapped =
         "    provider_districts: {\"" + std::string(kDistrict) + "\": springfield}\n";
     GatewaySetup setup;
     setup.ca_file = pki_.ca_certificate_file;
     setup.plugins = {"clever"};
     setup.port = gateway_port_;
-    setup.connections_yaml = "  clever:\n    plugin: clever\n" + mapped + "    config:\n" + settings;
+    setup.connections_yaml =
+        "  clever:\n    plugin: clever\n" + mapped + "    config:\n" + settings;
     setup.sync_yaml = "  clever-roster:\n    plugin: clever\n" + mapped +
                       "    schedule: manual\n    config:\n" + settings +
                       "      page_limit: 2\n      max_retries: 2\n      max_wait: 3s\n";
     gateway_ = std::make_unique<GatewayProcess>(dir_.path(), std::move(setup));
   }
 
-  std::string clever_url() const { return "https://127.0.0.1:" + std::to_string(clever_port_); }
+  std::string clever_url() const { return fake_clever_url(clever_port_); }
 
   GatewayProcess::CtlResult sync_run(bool full = false) {
-    std::vector<std::string> args = {"sync", "run", "springfield"};
-    if (full) args.emplace_back("--full");
-    return gateway_->lmsgwctl(args);
+    return testing::sync_run(*gateway_, "springfield", full);
   }
 
   void sync_ok(bool full = false) {
@@ -134,30 +115,20 @@ class CleverSyncTest : public ::testing::Test {
     ASSERT_EQ(result.exit_code, 0) << result.output;
   }
 
-  // A count of the latest run, e.g. ("users", "created"); 0 when not recorded.
   long count(std::string_view kind, std::string_view outcome) {
-    auto value = gateway_->query(
-        "SELECT count FROM sync_run_counts WHERE run_id = (SELECT max(id) FROM sync_runs) "
-        "AND kind = '" + std::string(kind) + "' AND outcome = '" + std::string(outcome) + "'");
-    return value ? std::stol(*value) : 0;
+    return latest_run_count(*gateway_, kind, outcome);
   }
 
-  std::string latest_run(std::string_view column) {
-    return gateway_->query("SELECT " + std::string(column) +
-                           " FROM sync_runs ORDER BY id DESC LIMIT 1")
-        .value_or("");
-  }
+  std::string latest_run(std::string_view column) { return latest_run_column(*gateway_, column); }
 
   void control(std::string path_and_query, std::string body = "") {
-    sdk::HttpResponse response = control_->post_form(clever_url() + "/__fake/" + path_and_query,
-                                                     body);
+    sdk::HttpResponse response =
+        control_->post_form(clever_url() + "/__fake/" + path_and_query, body);
     ASSERT_EQ(response.status, 200) << path_and_query << ": " << response.body;
   }
 
   // Appends events (JSON) to the fake's stream, applied to its records.
-  void append_events(const std::string& json) {
-    control("events", json);
-  }
+  void append_events(const std::string& json) { control("events", json); }
 
   int fake_counter(std::string_view name) {
     const std::string body = control_->get(clever_url() + "/__fake/stats").body;
@@ -246,16 +217,14 @@ TEST_F(CleverSyncTest, EventsApplyDeltasAndARecordThatComesBackIsRestored) {
   EXPECT_EQ(latest_run("mode"), "delta");
   EXPECT_EQ(count("users", "removed"), 1);
   EXPECT_EQ(count("users", "created"), 1);
-  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE left_roster_on IS NOT NULL"),
-            "1");
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE left_roster_on IS NOT NULL"), "1");
   // Shared again: back on the roster.
   append_events(R"({"type": "users.created", "data": {"object": {"id": "6620aa00000000000000b004",
       "district": "6620aa00000000000000d001", "name": {"first": "Ben"},
       "roles": {"student": {"dob": "1/15/2015"}}}}})");
   sync_ok();
   EXPECT_EQ(count("users", "restored"), 1);
-  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE left_roster_on IS NOT NULL"),
-            "0");
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE left_roster_on IS NOT NULL"), "0");
   expect_no_canary();
 }
 
@@ -264,8 +233,7 @@ TEST_F(CleverSyncTest, ARecordAbsentFromAFullReadLeavesTheRoster) {
   control("records/delete?kind=users&id=" + std::string(kSecondStudent));
   sync_ok(true);
   EXPECT_EQ(count("users", "removed"), 1);
-  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE left_roster_on IS NOT NULL"),
-            "1");
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE left_roster_on IS NOT NULL"), "1");
 }
 
 TEST_F(CleverSyncTest, ARosteredStudentWhoSignsInIsTheSameAccount) {

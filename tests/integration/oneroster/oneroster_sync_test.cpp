@@ -17,6 +17,7 @@
 
 #include "tests/support/gateway_process.h"
 #include "tests/support/process.h"
+#include "tests/support/roster_sync.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_browser.h"
 #include "tests/support/test_pki.h"
@@ -102,14 +103,9 @@ class OneRosterSyncTest : public ::testing::Test {
       setup.ca_file = pki_.ca_certificate_file;
       setup.plugins.emplace_back("clever");
       setup.port = gateway_port_;
-      const std::string clever = clever_url();
       setup.connections_yaml = "  clever:\n    plugin: clever\n    provider_districts: {\"" +
-                               std::string(kCleverDistrict) + "\": springfield}\n    config:\n"
-                               "      client_id: " + std::string(kClientId) + "\n"
-                               "      client_secret: file:client-secret\n"
-                               "      authorize_url: " + clever + "/oauth/authorize\n"
-                               "      token_url: " + clever + "/oauth/tokens\n"
-                               "      api_base_url: " + clever + "\n";
+                               std::string(kCleverDistrict) + "\": springfield}\n    config:\n" +
+                               fake_clever_settings_yaml(clever_port_, kClientId);
       setup.sync_yaml += "    identity_namespace: clever\n";
     }
     // Small batches, so each file is applied over several transactions.
@@ -128,70 +124,51 @@ class OneRosterSyncTest : public ::testing::Test {
                std::string(kCleverDistrict) +
                R"(", "name": {"first": "Ana"}, "roles": {"student": {}}})";
     }
-    write_file(dir_.path() / "fixture.json",
-               R"({"districts": [{"id": ")" + std::string(kCleverDistrict) +
-                   R"(", "token": "district-token-0123456789"}], "users": [)" + users + "]}");
-    write_file(dir_.path() / "client-secret", kClientSecret);
-    std::filesystem::permissions(dir_.path() / "client-secret",
-                                 std::filesystem::perms::owner_read |
-                                     std::filesystem::perms::owner_write);
     clever_port_ = free_port();
     gateway_port_ = free_port();
-    std::vector<std::string> args = {
-        "--fixture", (dir_.path() / "fixture.json").string(),
-        "--cert", pki_.server_certificate_file,
-        "--key", pki_.server_key_file,
-        "--port", std::to_string(clever_port_),
-        "--client-id", std::string(kClientId),
-        "--client-secret-file", (dir_.path() / "client-secret").string(),
-        "--redirect-uri", "http://127.0.0.1:" + std::to_string(gateway_port_) + "/callback/clever",
-        "--ready-file", (dir_.path() / "clever-ready").string()};
-    clever_ = std::make_unique<ChildProcess>(LMSGW_FAKE_CLEVER_BIN, std::move(args),
-                                             dir_.path() / "fake-clever.log");
-    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_.path() / "clever-ready"); }))
-        << clever_->output();
+    const std::string fixture = R"({"districts": [{"id": ")" + std::string(kCleverDistrict) +
+                                R"(", "token": "district-token-0123456789"}], "users": [)" + users +
+                                "]}";
+    testing::start_fake_clever(dir_.path(), pki_,
+                               {LMSGW_FAKE_CLEVER_BIN, fixture, std::string(kClientId),
+                                std::string(kClientSecret), clever_port_, gateway_port_},
+                               clever_);
   }
 
-  std::string clever_url() const { return "https://127.0.0.1:" + std::to_string(clever_port_); }
+  std::string clever_url() const { return fake_clever_url(clever_port_); }
 
   GatewayProcess::CtlResult sync_run(bool full = false) {
-    std::vector<std::string> args = {"sync", "run", "springfield"};
-    if (full) args.emplace_back("--full");
-    return gateway_->lmsgwctl(args);
+    return testing::sync_run(*gateway_, "springfield", full);
   }
 
-  // A count of the latest run, e.g. ("users", "created"); 0 when not recorded.
   long count(std::string_view kind, std::string_view outcome) {
-    auto value = gateway_->query(
-        "SELECT count FROM sync_run_counts WHERE run_id = (SELECT max(id) FROM sync_runs) "
-        "AND kind = '" + std::string(kind) + "' AND outcome = '" + std::string(outcome) + "'");
-    return value ? std::stol(*value) : 0;
+    return latest_run_count(*gateway_, kind, outcome);
   }
 
-  std::string latest_run(std::string_view column) {
-    return gateway_->query("SELECT " + std::string(column) +
-                           " FROM sync_runs ORDER BY id DESC LIMIT 1")
-        .value_or("");
-  }
+  std::string latest_run(std::string_view column) { return latest_run_column(*gateway_, column); }
 
   // Every count of the latest run, as kind.outcome=n, for failure messages.
   std::string all_counts() {
-    return rows("SELECT group_concat(kind || '.' || outcome || '=' || count, ' ') FROM"
-                " sync_run_counts WHERE run_id = (SELECT max(id) FROM sync_runs)");
+    return rows(
+        "SELECT group_concat(kind || '.' || outcome || '=' || count, ' ') FROM"
+        " sync_run_counts WHERE run_id = (SELECT max(id) FROM sync_runs)");
   }
 
   std::string rows(std::string_view sql) { return gateway_->query(sql).value_or(""); }
 
   // Every kept column of every roster table, to compare before and after a run.
   std::string roster_state() {
-    return rows("SELECT group_concat(x, '|') FROM (SELECT id || role || district_id ||"
-                " display_name || ifnull(age_years, '-') || ifnull(hex(email_hash), '-') ||"
-                " ifnull(email, '-') || created_at || ifnull(left_roster_on, '-') AS x"
-                " FROM accounts ORDER BY id)") +
-           rows("SELECT group_concat(x, '|') FROM (SELECT id || district_id || created_at ||"
-                " ifnull(left_roster_on, '-') AS x FROM sections ORDER BY id)") +
-           rows("SELECT group_concat(x, '|') FROM (SELECT section_key || '/' || account_key ||"
-                " '/' || role AS x FROM enrollments ORDER BY section_key, account_key)");
+    return rows(
+               "SELECT group_concat(x, '|') FROM (SELECT id || role || district_id ||"
+               " display_name || ifnull(age_years, '-') || ifnull(hex(email_hash), '-') ||"
+               " ifnull(email, '-') || created_at || ifnull(left_roster_on, '-') AS x"
+               " FROM accounts ORDER BY id)") +
+           rows(
+               "SELECT group_concat(x, '|') FROM (SELECT id || district_id || created_at ||"
+               " ifnull(left_roster_on, '-') AS x FROM sections ORDER BY id)") +
+           rows(
+               "SELECT group_concat(x, '|') FROM (SELECT section_key || '/' || account_key ||"
+               " '/' || role AS x FROM enrollments ORDER BY section_key, account_key)");
   }
 
   void expect_no_canary() {
@@ -287,20 +264,22 @@ TEST_F(OneRosterSyncTest, ADeltaWithTobedeletedStudentsMarksThemOffRosterAndEnds
   std::string deleted_ids;
   for (int i = 0; i <= kDeleted; ++i) {
     browsers.push_back(std::make_unique<TestBrowser>(pki_.ca_certificate_file));
-    browsers.back()->follow(gateway_->url() + "/login/clever?login_hint=stu-" +
-                            std::to_string(i));
+    browsers.back()->follow(gateway_->url() + "/login/clever?login_hint=stu-" + std::to_string(i));
     ASSERT_EQ(browsers.back()->get(gateway_->url() + "/auth/check").status, 200) << i;
     if (i == kDeleted - 1) {
-      deleted_ids = rows("SELECT group_concat(id) FROM (SELECT id FROM accounts"
-                         " WHERE last_sign_in_at IS NOT NULL ORDER BY id)");
+      deleted_ids = rows(
+          "SELECT group_concat(id) FROM (SELECT id FROM accounts"
+          " WHERE last_sign_in_at IS NOT NULL ORDER BY id)");
       ASSERT_EQ(rows("SELECT count(*) FROM accounts WHERE last_sign_in_at IS NOT NULL"),
                 std::to_string(kDeleted));
     }
   }
   ASSERT_EQ(gateway_->count_rows("accounts"), input.at("users"));
   ASSERT_EQ(gateway_->count_rows("sessions"), kDeleted + 1);
-  const std::string stays = rows("SELECT id FROM accounts WHERE last_sign_in_at IS NOT NULL AND"
-                                 " instr('," + deleted_ids + ",', ',' || id || ',') = 0");
+  const std::string stays = rows(
+      "SELECT id FROM accounts WHERE last_sign_in_at IS NOT NULL AND"
+      " instr('," +
+      deleted_ids + ",', ',' || id || ',') = 0");
   ASSERT_FALSE(stays.empty());
   const int enrollments_before = gateway_->count_rows("enrollments");
 
@@ -331,9 +310,9 @@ TEST_F(OneRosterSyncTest, ADeltaWithTobedeletedStudentsMarksThemOffRosterAndEnds
                  " WHERE left_roster_on IS NOT NULL ORDER BY id)"));
   EXPECT_EQ(gateway_->count_rows("revocations"), kDeleted);
   for (int i = 0; i < kDeleted; ++i) {
-    EXPECT_TRUE(eventually(
-        [&] { return browsers[i]->get(gateway_->url() + "/auth/check").status == 401; }))
-        << i;
+    EXPECT_TRUE(eventually([&] {
+      return browsers[i]->get(gateway_->url() + "/auth/check").status == 401;
+    })) << i;
   }
   EXPECT_EQ(browsers[kDeleted]->get(gateway_->url() + "/auth/check").status, 200);
   EXPECT_EQ(rows("SELECT count(*) FROM sessions WHERE account_id IN"
@@ -377,9 +356,8 @@ TEST_F(OneRosterSyncTest, AManifestMarkingAPresentFileAbsentFailsTheRunAndApplie
   const std::string marked = "file.demographics,bulk";
   const auto at = manifest.find(marked);
   ASSERT_NE(at, std::string::npos);
-  write_file(set_dir() / "manifest.csv",
-             manifest.substr(0, at) + "file.demographics,absent" +
-                 manifest.substr(at + marked.size()));
+  write_file(set_dir() / "manifest.csv", manifest.substr(0, at) + "file.demographics,absent" +
+                                             manifest.substr(at + marked.size()));
   start_gateway();
   const auto result = sync_run();
   EXPECT_EQ(result.exit_code, 1) << result.output;
