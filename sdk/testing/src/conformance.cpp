@@ -1173,18 +1173,22 @@ TEST_P(AuthPluginConformance, WebhooksThatAreNotGenuineYieldNoSignal) {
   SignInRun run(GetParam());
   LMSGW_ASSERT_CREATED(run);
   const WebhookRequest forged[] = {
-      {"", {}, ""},
-      {"application/json", {}, R"({"type":"user.deleted","data":{"id":"someone"}})"},
-      {"application/secevent+jwt", {}, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzb21lb25lIn0."},
-      {"application/x-www-form-urlencoded", {}, "signed_request=abc.def"},
-      {"application/json", {{"X-Signature", "sha256=00"}}, std::string(1 << 20, '{')},
+      {"", "", {}, ""},
+      {"", "application/json", {}, R"({"type":"user.deleted","data":{"id":"someone"}})"},
+      {"", "application/secevent+jwt", {}, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzb21lb25lIn0."},
+      {"", "application/x-www-form-urlencoded", {}, "signed_request=abc.def"},
+      {"", "application/json", {{"X-Signature", "sha256=00"}}, std::string(1 << 20, '{')},
   };
-  for (const WebhookRequest& request : forged) {
-    SCOPED_TRACE("webhook of type '" + request.content_type + "', " +
-                 std::to_string(request.body.size()) + " bytes");
-    auto signals = run.plugin().handle_signal(request);
-    ASSERT_FALSE(signals.ok()) << "a forged webhook was accepted";
-    run.expect_clean_error(signals.error());
+  // The same forgeries at the channel URLs a provider may call (`/webhooks/{connection}/...`).
+  for (std::string_view channel : {"", "deauthorize", "data-deletion", "events"}) {
+    for (WebhookRequest request : forged) {
+      request.channel = channel;
+      SCOPED_TRACE("webhook on channel '" + request.channel + "' of type '" + request.content_type +
+                   "', " + std::to_string(request.body.size()) + " bytes");
+      auto signals = run.plugin().handle_signal(request);
+      ASSERT_FALSE(signals.ok()) << "a forged webhook was accepted";
+      run.expect_clean_error(signals.error());
+    }
   }
 }
 

@@ -71,8 +71,13 @@ struct CallbackRequest {
   std::optional<StartedLogin> login;
 };
 
-/// A provider's server-to-server notification: `POST /webhooks/{connection}`.
+/// A provider's server-to-server notification: `POST /webhooks/{connection}` or
+/// `POST /webhooks/{connection}/{channel}`.
 struct WebhookRequest {
+  /// The path segment after the connection, for a provider that calls one connection at
+  /// several URLs (Facebook: `deauthorize`, `data-deletion`); empty without one. The core
+  /// passes only lowercase letters, digits and '-', at most 32 of them.
+  std::string channel;
   std::string content_type;
   HttpHeaders headers;
   std::string body;

@@ -23,7 +23,7 @@
 #include "lmsgw/sdk/sync_plugin.h"
 
 /// Bumped on every change to an SDK type or interface.
-#define LMSGW_SDK_ABI_VERSION 3u
+#define LMSGW_SDK_ABI_VERSION 4u
 
 namespace lmsgw::sdk {
 

@@ -21,6 +21,8 @@ enum class SignalKind : std::uint8_t {
   deletion_requested = 4,
   /// The district withdrew the app (Clever disconnection).
   district_revoked = 5,
+  /// The provider enabled the account again after `account_disabled` (Google account-enabled).
+  account_enabled = 6,
 };
 
 constexpr std::string_view to_string(SignalKind kind) noexcept {
@@ -35,6 +37,8 @@ constexpr std::string_view to_string(SignalKind kind) noexcept {
       return "deletion_requested";
     case SignalKind::district_revoked:
       return "district_revoked";
+    case SignalKind::account_enabled:
+      return "account_enabled";
   }
   return "unknown";
 }
