@@ -41,7 +41,8 @@ sdk::Result<FacebookConfig> read_config(sdk::PluginContext& context) {
     return node.error("expected a mapping with app_id, app_secret, graph_version and role");
   }
   if (auto keys = node.check_keys({"app_id", "app_secret", "graph_version", "role", "request_email",
-                                   "dialog_base_url", "graph_base_url", "timeout_ms"});
+                                   "dialog_base_url", "graph_base_url", "timeout_ms",
+                                   "signal_max_age_seconds"});
       !keys) {
     return keys.error();
   }
@@ -99,6 +100,10 @@ sdk::Result<FacebookConfig> read_config(sdk::PluginContext& context) {
   auto timeout = node.get_int("timeout_ms", 10'000, 100, 60'000);
   if (!timeout) return timeout.error();
   config.timeout = std::chrono::milliseconds(*timeout);
+  // At most a day: the gateway remembers applied signal ids for longer than that.
+  auto max_age = node.get_int("signal_max_age_seconds", 600, 60, 86'400);
+  if (!max_age) return max_age.error();
+  config.signal_max_age = std::chrono::seconds(*max_age);
   return config;
 }
 

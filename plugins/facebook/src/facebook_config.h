@@ -26,6 +26,10 @@ struct FacebookConfig {
   std::string dialog_base_url;  // without trailing slash
   std::string graph_base_url;   // without trailing slash
   std::chrono::milliseconds timeout{10'000};
+  // A Deauthorize or Data Deletion callback whose `issued_at` is older than this is refused.
+  // Facebook calls at once when the person acts; ten minutes covers its queueing and clock
+  // drift, and a request older than that is one captured and sent again.
+  std::chrono::seconds signal_max_age{600};
 
   std::string dialog_url() const { return dialog_base_url + "/" + graph_version + "/dialog/oauth"; }
   std::string token_url() const {

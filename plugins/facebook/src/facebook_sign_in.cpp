@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "facebook_profile.h"
+#include "facebook_signals.h"
 #include "lmsgw/sdk/encoding.h"
 #include "oauth.h"
 
@@ -57,6 +58,14 @@ sdk::Result<sdk::ExternalIdentity> FacebookSignIn::complete(
     auto access_token = redeem_code(code->second, request.redirect_uri);
     if (!access_token) return access_token.error();
     return fetch_me(*access_token);
+  });
+}
+
+sdk::Result<std::vector<sdk::ProviderSignal>> FacebookSignIn::handle_signal(
+    const sdk::WebhookRequest& request) noexcept {
+  return sdk::guarded([&]() -> sdk::Result<std::vector<sdk::ProviderSignal>> {
+    return read_signal(request, SignedRequestRules{config_.app_secret, context_.crypto(),
+                                                   context_.clock().now(), config_.signal_max_age});
   });
 }
 

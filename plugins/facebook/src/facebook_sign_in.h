@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "facebook_config.h"
 #include "lmsgw/sdk/auth_plugin.h"
@@ -22,6 +23,9 @@ class FacebookSignIn final : public sdk::AuthPlugin {
   sdk::Result<sdk::LoginRedirect> begin(const sdk::LoginRequest& request) noexcept override;
   sdk::Result<sdk::ExternalIdentity> complete(
       const sdk::CallbackRequest& request) noexcept override;
+  // The Deauthorize and Data Deletion callbacks (facebook_signals.h).
+  sdk::Result<std::vector<sdk::ProviderSignal>> handle_signal(
+      const sdk::WebhookRequest& request) noexcept override;
 
  private:
   sdk::Result<std::string> redeem_code(const std::string& code, const std::string& redirect_uri);
