@@ -67,7 +67,35 @@ sdk::Result<void> supports_any(const boost::json::object& document, std::string_
   return malformed(std::string(key) + " lists none of the values this connection uses");
 }
 
+// The document's issuer, which must be one of `rules.issuers` exactly (OpenID Connect
+// Discovery 1.0 section 4.3): a document that names another issuer could hand us another
+// provider's endpoints.
+sdk::Result<std::string> expected_issuer(const boost::json::object& document,
+                                         const DiscoveryRules& rules) {
+  const boost::json::string* issuer = common::string_member(document, "issuer");
+  if (issuer == nullptr) return malformed("issuer is missing");
+  if (std::find(rules.issuers.begin(), rules.issuers.end(), std::string_view(*issuer)) ==
+      rules.issuers.end()) {
+    return malformed("issuer is not the one this connection expects");
+  }
+  return std::string(*issuer);
+}
+
 }  // namespace
+
+sdk::Result<Discovery> parse_risc_configuration(std::string_view body,
+                                                const DiscoveryRules& rules) {
+  auto parsed = common::parse_json_object(body, "RISC configuration");
+  if (!parsed) return parsed.error();
+  Discovery out;
+  auto issuer = expected_issuer(*parsed, rules);
+  if (!issuer) return issuer.error();
+  out.issuer = std::move(*issuer);
+  auto jwks = endpoint(*parsed, "jwks_uri", false);
+  if (!jwks) return jwks.error();
+  out.jwks_uri = std::move(*jwks);
+  return out;
+}
 
 sdk::Result<Discovery> parse_discovery(std::string_view body, const DiscoveryRules& rules) {
   auto parsed = common::parse_json_object(body, "discovery document");
@@ -75,15 +103,9 @@ sdk::Result<Discovery> parse_discovery(std::string_view body, const DiscoveryRul
   const boost::json::object& document = *parsed;
 
   Discovery out;
-  const boost::json::string* issuer = common::string_member(document, "issuer");
-  if (issuer == nullptr) return malformed("issuer is missing");
-  // An exact match (OpenID Connect Discovery 1.0 section 4.3): a document that names another
-  // issuer could hand us another provider's endpoints.
-  if (std::find(rules.issuers.begin(), rules.issuers.end(), std::string_view(*issuer)) ==
-      rules.issuers.end()) {
-    return malformed("issuer is not the one this connection expects");
-  }
-  out.issuer = std::string(*issuer);
+  auto issuer = expected_issuer(document, rules);
+  if (!issuer) return issuer.error();
+  out.issuer = std::move(*issuer);
 
   auto authorization = endpoint(document, "authorization_endpoint", true);
   if (!authorization) return authorization.error();
@@ -110,8 +132,8 @@ sdk::Result<Discovery> parse_discovery(std::string_view body, const DiscoveryRul
 }
 
 DiscoveryCache::DiscoveryCache(DiscoveryRules rules, sdk::HttpClient& http, const sdk::Clock& clock,
-                               sdk::Logger& logger)
-    : rules_(std::move(rules)), http_(http), clock_(clock), logger_(logger) {}
+                               sdk::Logger& logger, Parser parse)
+    : rules_(std::move(rules)), parse_(parse), http_(http), clock_(clock), logger_(logger) {}
 
 sdk::Result<Discovery> DiscoveryCache::fetch() {
   sdk::HttpRequest request;
@@ -122,7 +144,7 @@ sdk::Result<Discovery> DiscoveryCache::fetch() {
   auto response = http_.send(request);
   if (!response) return response.error();
   if (response->status != 200) return common::unexpected_status("discovery", response->status);
-  return parse_discovery(response->body, rules_);
+  return parse_(response->body, rules_);
 }
 
 sdk::Result<std::shared_ptr<const Discovery>> DiscoveryCache::get() {

@@ -39,6 +39,12 @@ struct DiscoveryRules {
   std::chrono::milliseconds timeout{10'000};
 };
 
+// Parses and checks a Cross-Account Protection (RISC) configuration document (PROTOCOLS.md
+// 2.3): a JSON object with issuer (one of `rules.issuers`) and jwks_uri (https); the other
+// members of Discovery stay empty. Errors: upstream_malformed.
+sdk::Result<Discovery> parse_risc_configuration(std::string_view body,
+                                                const DiscoveryRules& rules);
+
 // Parses and checks a document: a JSON object with issuer (one of `rules.issuers`),
 // authorization_endpoint (https, or http on a loopback host where only a browser goes),
 // token_endpoint and jwks_uri (https), and where listed, support for response type `code`, PKCE
@@ -51,8 +57,11 @@ sdk::Result<Discovery> parse_discovery(std::string_view body, const DiscoveryRul
 // document, a failed fetch is not retried for a few seconds; its error is answered meanwhile.
 class DiscoveryCache {
  public:
+  using Parser = sdk::Result<Discovery> (*)(std::string_view body, const DiscoveryRules& rules);
+
+  // `parse` reads the fetched document: parse_discovery or parse_risc_configuration.
   DiscoveryCache(DiscoveryRules rules, sdk::HttpClient& http, const sdk::Clock& clock,
-                 sdk::Logger& logger);
+                 sdk::Logger& logger, Parser parse = parse_discovery);
 
   sdk::Result<std::shared_ptr<const Discovery>> get();
 
@@ -60,6 +69,7 @@ class DiscoveryCache {
   sdk::Result<Discovery> fetch();
 
   DiscoveryRules rules_;
+  Parser parse_;
   sdk::HttpClient& http_;
   const sdk::Clock& clock_;
   sdk::Logger& logger_;

@@ -95,6 +95,19 @@ sdk::Result<void> read_provider(const sdk::ConfigNode& node, Flavor flavor, Oidc
     if (config.issuers.empty())
       config.issuers.assign(std::begin(kGoogleIssuers), std::end(kGoogleIssuers));
     config.algorithms = {"RS256"};
+    auto risc = common::url_option(node, "risc_configuration_url", kGoogleRiscConfigurationUrl,
+                                   UrlUse::server_to_server);
+    if (!risc) return risc.error();
+    config.risc_configuration_url = std::move(*risc);
+    auto risc_issuer = node.get_optional_string("risc_issuer");
+    if (!risc_issuer) return risc_issuer.error();
+    if (*risc_issuer && risc_issuer->value().empty()) {
+      return node.find("risc_issuer")->error("must not be empty");
+    }
+    config.risc_issuer = risc_issuer->value_or(std::string(kGoogleRiscIssuer));
+    auto max_age = node.get_int("risc_max_age_seconds", 86'400, 300, 604'800);
+    if (!max_age) return max_age.error();
+    config.risc_max_age = std::chrono::seconds(*max_age);
     return {};
   }
 
@@ -145,7 +158,8 @@ sdk::Result<OidcConfig> read_config(sdk::PluginContext& context, Flavor flavor) 
       flavor == Flavor::google
           ? node.check_keys({"client_id", "client_secret", "client_auth", "discovery_url",
                              "issuers", "request_profile", "hosted_domains", "domain_roles",
-                             "default_role", "discovery_cache_seconds", "timeout_ms"})
+                             "default_role", "discovery_cache_seconds", "timeout_ms",
+                             "risc_configuration_url", "risc_issuer", "risc_max_age_seconds"})
           : node.check_keys({"client_id", "client_secret", "client_auth", "discovery_url", "issuer",
                              "algorithms", "request_profile", "hosted_domains", "domain_roles",
                              "default_role", "discovery_cache_seconds", "timeout_ms"});

@@ -27,6 +27,11 @@ inline constexpr std::string_view kGoogleDiscoveryUrl =
 inline constexpr std::string_view kGoogleIssuers[] = {"https://accounts.google.com",
                                                       "accounts.google.com"};
 inline constexpr std::string_view kDiscoverySuffix = "/.well-known/openid-configuration";
+// Cross-Account Protection (PROTOCOLS.md 2.3). Google's RISC issuer has a trailing slash,
+// unlike its ID-token issuer.
+inline constexpr std::string_view kGoogleRiscConfigurationUrl =
+    "https://accounts.google.com/.well-known/risc-configuration";
+inline constexpr std::string_view kGoogleRiscIssuer = "https://accounts.google.com/";
 
 enum class ClientAuth : std::uint8_t { client_secret_basic, client_secret_post };
 
@@ -49,6 +54,13 @@ struct OidcConfig {
   sdk::Role default_role = sdk::Role::student;
   std::chrono::seconds discovery_lifetime{3600};
   std::chrono::milliseconds timeout{10'000};
+  // Google only: where the RISC configuration (issuer, jwks_uri) is read, the issuer it must
+  // name, and how old a security event token's `iat` may be. Google retries a delivery that
+  // failed for a while; a day keeps a token from an outage of ours usable, while the gateway
+  // remembers applied token ids for longer than that.
+  std::string risc_configuration_url;
+  std::string risc_issuer;
+  std::chrono::seconds risc_max_age{86'400};
 };
 
 // Reads `context.config()`; resolves the secret through `context.secrets()`.

@@ -5,6 +5,7 @@
 
 #include "claims.h"
 #include "oauth.h"
+#include "risc.h"
 
 namespace lmsgw::plugins::google {
 namespace {
@@ -13,6 +14,8 @@ constexpr std::size_t kMaxCodeLength = 2048;
 constexpr std::size_t kMaxTokenResponseBytes = 64 * 1024;
 constexpr std::size_t kMaxIdTokenBytes = 16 * 1024;
 constexpr std::size_t kMaxLoginHintLength = 256;
+// A security event token is about 1 KiB.
+constexpr std::size_t kMaxSecurityEventTokenBytes = 8 * 1024;
 
 std::string_view auth_method_name(ClientAuth auth) {
   return auth == ClientAuth::client_secret_post ? "client_secret_post" : "client_secret_basic";
@@ -48,7 +51,73 @@ std::string param(const std::map<std::string, std::string>& params, const std::s
 OidcSignIn::OidcSignIn(OidcConfig config, sdk::PluginContext& context)
     : config_(std::move(config)),
       context_(context),
-      discovery_(discovery_rules(config_), context.http(), context.clock(), context.logger()) {}
+      discovery_(discovery_rules(config_), context.http(), context.clock(), context.logger()) {
+  if (config_.flavor == Flavor::google) {
+    risc_.emplace(DiscoveryRules{config_.risc_configuration_url,
+                                 {config_.risc_issuer},
+                                 {"RS256"},
+                                 {},
+                                 config_.discovery_lifetime,
+                                 config_.timeout},
+                  context.http(), context.clock(), context.logger(), parse_risc_configuration);
+  }
+}
+
+sdk::Result<std::vector<sdk::ProviderSignal>> OidcSignIn::handle_signal(
+    const sdk::WebhookRequest& request) noexcept {
+  return sdk::guarded([&]() -> sdk::Result<std::vector<sdk::ProviderSignal>> {
+    if (!risc_) {
+      return sdk::Error{sdk::ErrorCode::unsupported, "this connection accepts no webhooks"};
+    }
+    if (!request.channel.empty()) {
+      return sdk::Error{sdk::ErrorCode::unsupported,
+                        "security event tokens are served at /webhooks/{connection}"};
+    }
+    // RFC 8417 names the token's media type; a JWT without the "secevent" prefix is common.
+    if (!request.content_type.starts_with("application/secevent+jwt") &&
+        !request.content_type.starts_with("application/jwt")) {
+      return sdk::Error{sdk::ErrorCode::invalid_request, "body is not a security event token"};
+    }
+    std::string_view token = request.body;
+    while (!token.empty() &&
+           (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+      token.remove_suffix(1);
+    }
+    if (token.empty()) return sdk::Error{sdk::ErrorCode::invalid_request, "body is empty"};
+    if (token.size() > kMaxSecurityEventTokenBytes) {
+      return sdk::Error{sdk::ErrorCode::limit_exceeded, "security event token is too long"};
+    }
+    auto configuration = risc_->get();
+    if (!configuration) return configuration.error();
+
+    sdk::JwtCheck check;
+    check.jwks_uri = (*configuration)->jwks_uri;
+    check.algorithms = {"RS256"};
+    check.issuers = {(*configuration)->issuer};
+    check.audiences = {config_.client_id};
+    check.leeway = kClockLeeway;
+    // Security event tokens carry no exp (PROTOCOLS.md 2.3); iat bounds their age instead.
+    check.require_expiry = false;
+    auto verified = context_.tokens().verify(token, check);
+    if (!verified) {
+      context_.logger().warn("security event token refused",
+                             {{"step", "risc"}, {"error", to_string(verified.error().code)}});
+      return verified.error();
+    }
+    auto events = read_security_events(verified->claims, context_.clock().now(),
+                                       config_.risc_max_age, kClockLeeway);
+    if (!events) return events.error();
+    if (events->verifications > 0) {
+      context_.logger().info("RISC verification event received",
+                             {{"step", "risc"}, {"count", std::to_string(events->verifications)}});
+    }
+    if (events->ignored > 0) {
+      context_.logger().info("RISC events of a type the gateway does not act on were ignored",
+                             {{"step", "risc"}, {"count", std::to_string(events->ignored)}});
+    }
+    return std::move(events->signals);
+  });
+}
 
 sdk::Result<sdk::LoginRedirect> OidcSignIn::begin(const sdk::LoginRequest& request) noexcept {
   return sdk::guarded([&]() -> sdk::Result<sdk::LoginRedirect> {

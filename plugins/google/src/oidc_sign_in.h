@@ -4,7 +4,9 @@
 // gateway's TokenVerifier against the provider's JWKS, then the connection's domain rule.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "discovery.h"
 #include "lmsgw/sdk/auth_plugin.h"
@@ -24,6 +26,10 @@ class OidcSignIn final : public sdk::AuthPlugin {
   sdk::Result<sdk::LoginRedirect> begin(const sdk::LoginRequest& request) noexcept override;
   sdk::Result<sdk::ExternalIdentity> complete(
       const sdk::CallbackRequest& request) noexcept override;
+  // Google only: Cross-Account Protection security event tokens (risc.h), at
+  // /webhooks/{connection}. The generic `oidc` module accepts no webhooks.
+  sdk::Result<std::vector<sdk::ProviderSignal>> handle_signal(
+      const sdk::WebhookRequest& request) noexcept override;
 
  private:
   sdk::Result<std::string> redeem_code(const Discovery& discovery, const std::string& code,
@@ -33,6 +39,8 @@ class OidcSignIn final : public sdk::AuthPlugin {
   OidcConfig config_;
   sdk::PluginContext& context_;
   DiscoveryCache discovery_;
+  // The RISC configuration (issuer, jwks_uri); Google connections only.
+  std::optional<DiscoveryCache> risc_;
 };
 
 }  // namespace lmsgw::plugins::google

@@ -13,6 +13,7 @@
 #include "jose/remote_jwks.h"
 #include "lmsgw/sdk/encoding.h"
 #include "lmsgw/sdk/testing/mocks.h"
+#include "risc.h"
 #include "test_keys.h"
 
 namespace lmsgw::plugins::google {
@@ -30,6 +31,8 @@ constexpr std::string_view kTokenUrl = "https://accounts.example/token";
 constexpr std::string_view kJwksUrl = "https://accounts.example/certs";
 constexpr std::string_view kDomain = "students.springfield.example";
 constexpr std::int64_t kNow = 1'700'000'000;
+constexpr std::string_view kRiscUrl = "https://accounts.example/.well-known/risc-configuration";
+constexpr std::string_view kRiscIssuer = "https://accounts.google.com/";
 
 struct Keys {
   jose::SigningKey current;
@@ -100,6 +103,8 @@ OidcConfig google_config() {
   config.issuers = {"https://accounts.google.com", "accounts.google.com"};
   config.algorithms = {"RS256"};
   config.hosted_domains = {std::string(kDomain)};
+  config.risc_configuration_url = std::string(kRiscUrl);
+  config.risc_issuer = std::string(kRiscIssuer);
   return config;
 }
 
@@ -120,6 +125,7 @@ class OidcSignInTest : public ::testing::Test {
   sdk::Result<sdk::HttpResponse> serve(const sdk::HttpRequest& request) {
     requests_.push_back(request);
     if (request.url == kDiscoveryUrl) return discovery_;
+    if (request.url == kRiscUrl) return risc_configuration_;
     if (request.url == kJwksUrl) return answer(200, jwks_);
     if (request.url == kTokenUrl) return token_answer_;
     return answer(404, "{}");
@@ -172,6 +178,9 @@ class OidcSignInTest : public ::testing::Test {
   sdk::Result<sdk::HttpResponse> discovery_ = answer(200, discovery_document());
   std::string jwks_ = jwks_of({&keys().current});
   sdk::Result<sdk::HttpResponse> token_answer_ = answer(500, "{}");
+  sdk::Result<sdk::HttpResponse> risc_configuration_ =
+      answer(200, R"({"issuer":")" + std::string(kRiscIssuer) + R"(","jwks_uri":")" +
+                      std::string(kJwksUrl) + R"(","delivery_methods_supported":[]})");
   std::vector<sdk::HttpRequest> requests_;
 };
 
@@ -452,6 +461,83 @@ TEST_F(GenericOidcTest, VerifierErrorsSurfaceUnchanged) {
     EXPECT_CALL(tokens_, verify(_, _)).WillOnce(Return(sdk::Error{code, "refused"}));
     EXPECT_EQ(plugin_->complete(callback()).error().code, code);
   }
+}
+
+// Cross-Account Protection: security event tokens verified for real against the RISC
+// configuration's keys.
+
+boost::json::object security_event(std::string_view type = kSessionsRevokedEvent) {
+  boost::json::object subject{
+      {"subject_type", "iss-sub"}, {"iss", kRiscIssuer}, {"sub", "110169484474386276334"}};
+  boost::json::object events;
+  events[type] = boost::json::object{{"subject", subject}};
+  return {{"iss", kRiscIssuer},
+          {"aud", "client-1"},
+          {"iat", kNow - 10},
+          {"jti", "jti-1"},
+          {"events", events}};
+}
+
+sdk::WebhookRequest webhook(std::string body, std::string channel = "") {
+  sdk::WebhookRequest request;
+  request.channel = std::move(channel);
+  request.content_type = "application/secevent+jwt";
+  request.body = std::move(body);
+  return request;
+}
+
+TEST_F(OidcSignInTest, GenuineSecurityEventTokenGivesItsSignal) {
+  auto signals = plugin_->handle_signal(webhook(sign(security_event()) + "\n"));
+  ASSERT_TRUE(signals.ok()) << signals.error().detail;
+  ASSERT_EQ(signals->size(), 1u);
+  EXPECT_EQ((*signals)[0].kind, sdk::SignalKind::sessions_revoked);
+  EXPECT_EQ((*signals)[0].subject, "110169484474386276334");
+  EXPECT_EQ(calls_to(kRiscUrl), 1);
+  EXPECT_EQ(calls_to(kDiscoveryUrl), 0);
+}
+
+TEST_F(OidcSignInTest, ForgedOrMisdirectedSecurityEventTokensAreRefused) {
+  boost::json::object wrong_aud = security_event();
+  wrong_aud["aud"] = "another-client";
+  boost::json::object id_token_issuer = security_event();
+  id_token_issuer["iss"] = "https://accounts.google.com";
+  boost::json::object old = security_event();
+  old["iat"] = kNow - 86'401;
+  boost::json::object no_jti = security_event();
+  no_jti.erase("jti");
+  const std::pair<std::string, std::string> refused[] = {
+      {"wrong key", sign(security_event(), keys().impostor)},
+      {"wrong aud", sign(wrong_aud)},
+      {"ID-token issuer", sign(id_token_issuer)},
+      {"old iat", sign(old)},
+      {"no jti", sign(no_jti)},
+      {"unsigned", "eyJhbGciOiJub25lIn0." +
+                       sdk::base64url_encode(boost::json::serialize(security_event())) + "."}};
+  for (const auto& [what, token] : refused) {
+    SCOPED_TRACE(what);
+    EXPECT_FALSE(plugin_->handle_signal(webhook(token)).ok());
+  }
+  EXPECT_EQ(plugin_->handle_signal(webhook(sign(security_event()), "deauthorize")).error().code,
+            sdk::ErrorCode::unsupported);
+  sdk::WebhookRequest form = webhook(sign(security_event()));
+  form.content_type = "application/x-www-form-urlencoded";
+  EXPECT_FALSE(plugin_->handle_signal(form).ok());
+}
+
+TEST_F(OidcSignInTest, RiscConfigurationNamingAnotherIssuerIsRefused) {
+  risc_configuration_ = answer(
+      200, R"({"issuer":"https://evil.example/","jwks_uri":")" + std::string(kJwksUrl) + R"("})");
+  EXPECT_FALSE(plugin_->handle_signal(webhook(sign(security_event()))).ok());
+}
+
+TEST_F(OidcSignInTest, GenericOidcConnectionsAcceptNoWebhooks) {
+  OidcConfig config = google_config();
+  config.flavor = Flavor::generic;
+  make_plugin(config);
+  auto signals = plugin_->handle_signal(webhook(sign(security_event())));
+  ASSERT_FALSE(signals.ok());
+  EXPECT_EQ(signals.error().code, sdk::ErrorCode::unsupported);
+  EXPECT_EQ(calls_to(kRiscUrl), 0);
 }
 
 }  // namespace
