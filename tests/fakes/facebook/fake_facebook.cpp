@@ -113,6 +113,8 @@ void FakeFacebook::add_api_routes(http::Router& router) {
              [this](const http::Request& r) { return set_fault(r); });
   router.add({http::Method::delete_}, "/__fake/faults",
              [this](const http::Request& r) { return clear_faults(r); });
+  router.add({http::Method::post}, "/__fake/signed_request",
+             [this](const http::Request& r) { return mint_signed_request(r); });
   router.add({http::Method::get}, "/__fake/stats",
              [this](const http::Request& r) { return stats(r); });
 }
@@ -391,6 +393,36 @@ http::Response FakeFacebook::stats(const http::Request&) {
   for (const auto& [name, value] : counters_) out[name] = value;
   out["last_fields"] = last_fields_;
   return json(200, out);
+}
+
+http::Response FakeFacebook::mint_signed_request(const http::Request& request) {
+  const Params params = params_of(request.query);
+  const std::string user_id = get(params, "user_id");
+  const std::string callback = get(params, "callback");
+  const std::string forge = get(params, "forge");
+  if (user_id.empty() || (callback != "deauthorize" && callback != "data-deletion")) {
+    return http::Response::text(400, "user_id and callback=deauthorize|data-deletion required\n");
+  }
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t issued_at = now;
+  if (forge == "old") issued_at = now - 3600;
+  if (forge == "future") issued_at = now + 3600;
+  boost::json::object payload{
+      {"user_id", user_id},
+      {"algorithm", forge == "wrong_algorithm" ? "HMAC-SHA1" : "HMAC-SHA256"},
+      {"issued_at", issued_at}};
+  // The data deletion payload carries `expires` (PROTOCOLS.md 3.4).
+  if (callback == "data-deletion" || forge == "expired") {
+    payload["expires"] = forge == "expired" ? now - 1 : now + 3600;
+  }
+  const std::string encoded = sdk::base64url_encode(boost::json::serialize(payload));
+  const std::string key =
+      forge == "wrong_secret" ? "not-" + options_.app_secret : options_.app_secret;
+  const crypto::Digest mac = crypto::hmac_sha256(key, encoded);
+  count("signed_requests_minted");
+  return http::Response::text(200, sdk::base64url_encode(crypto::as_view(mac)) + "." + encoded);
 }
 
 }  // namespace lmsgw::fakes

@@ -7,8 +7,11 @@
 // fixture users hold canaries in every other field, so tests can prove the gateway neither
 // asks for nor keeps them.
 //
-// Test-only extras under /__fake/: inject faults into the next N calls of an endpoint, and
-// read counters (Graph calls with a valid, invalid or missing proof; the last field list).
+// Test-only extras under /__fake/: inject faults into the next N calls of an endpoint, read
+// counters (Graph calls with a valid, invalid or missing proof; the last field list), and mint
+// the `signed_request` Facebook would POST to the Deauthorize or Data Deletion callback
+// (POST /__fake/signed_request?user_id=ID&callback=deauthorize|data-deletion[&forge=KIND]),
+// genuine or forged in a chosen way (wrong_secret, old, future, expired, wrong_algorithm).
 #pragma once
 
 #include <chrono>
@@ -73,6 +76,7 @@ class FakeFacebook {
   http::Response set_fault(const http::Request& request);
   http::Response clear_faults(const http::Request& request);
   http::Response stats(const http::Request& request);
+  http::Response mint_signed_request(const http::Request& request);
 
   // A pending fault for `endpoint`, consumed; nullopt when none.
   std::optional<http::Response> take_fault(const std::string& endpoint);

@@ -80,7 +80,7 @@ std::int64_t unix_now() {
 }  // namespace
 
 FakeGoogle::FakeGoogle(FakeGoogleOptions options, boost::json::object fixture)
-    : options_(std::move(options)) {
+    : options_(std::move(options)), risc_key_(generate_key("fake-google-risc-1")) {
   if (const boost::json::value* users = fixture.if_contains("users")) {
     for (const boost::json::value& user : users->as_array()) users_.push_back(user.as_object());
   }
@@ -114,6 +114,13 @@ void FakeGoogle::add_api_routes(http::Router& router) {
   router.add(
       {http::Method::post}, "/__fake/keys",
       [this](const http::Request& r) { return rotate_keys(r); }, http::Dispatch::worker);
+  router.add({http::Method::get}, "/.well-known/risc-configuration",
+             [this](const http::Request& r) { return risc_configuration(r); });
+  router.add({http::Method::get}, "/risc/v1/certs",
+             [this](const http::Request& r) { return risc_jwks(r); });
+  router.add(
+      {http::Method::post}, "/__fake/risc/set",
+      [this](const http::Request& r) { return mint_security_event(r); }, http::Dispatch::worker);
   router.add({http::Method::get}, "/__fake/stats",
              [this](const http::Request& r) { return stats(r); });
 }
@@ -403,6 +410,60 @@ http::Response FakeGoogle::stats(const http::Request&) {
   for (const auto& [name, value] : counters_) out[name] = value;
   out["signing_kid"] = keys_.back().kid();
   return json(200, out);
+}
+
+http::Response FakeGoogle::risc_configuration(const http::Request&) {
+  count("risc_configuration_requests");
+  return json(200, {{"issuer", options_.issuer + "/"},
+                    {"jwks_uri", api_base_ + "/risc/v1/certs"},
+                    {"delivery_methods_supported",
+                     {"https://schemas.openid.net/secevent/risc/delivery-method/push"}},
+                    {"configuration_endpoint", api_base_ + "/v1beta/stream:update"}})
+      .with_header("Cache-Control", "public, max-age=3600");
+}
+
+http::Response FakeGoogle::risc_jwks(const http::Request&) {
+  count("risc_jwks_requests");
+  jose::KeySet set;
+  (void)set.add(risc_key_.public_key());
+  return json(200, set.to_jwks()).with_header("Cache-Control", "public, max-age=3600");
+}
+
+http::Response FakeGoogle::mint_security_event(const http::Request& request) {
+  const Params params = params_of(request.query);
+  const std::string sub = get(params, "sub");
+  const std::string event = get(params, "event");
+  const std::string forge = get(params, "forge");
+  const std::string namespace_part = event == "tokens-revoked" ? "oauth" : "risc";
+  if (event.empty() || (event != "verification" && sub.empty())) {
+    return http::Response::text(400, "event (and sub, but for verification) required\n");
+  }
+  boost::json::object body;
+  if (event == "verification") {
+    body["state"] = "fake-verification-state";
+  } else {
+    body["subject"] = {{"subject_type", "iss-sub"}, {"iss", options_.issuer + "/"}, {"sub", sub}};
+  }
+  if (const std::string reason = get(params, "reason"); !reason.empty()) body["reason"] = reason;
+  boost::json::object events;
+  events["https://schemas.openid.net/secevent/" + namespace_part + "/event-type/" + event] = body;
+
+  std::int64_t iat = unix_now();
+  if (forge == "old_iat") iat -= 8 * 86'400;
+  if (forge == "future_iat") iat += 3600;
+  const std::string jti = get(params, "jti");
+  boost::json::object claims{{"iss", options_.issuer + "/"},
+                             {"aud", forge == "wrong_aud" ? "another-client" : options_.client_id},
+                             {"iat", iat},
+                             {"jti", jti.empty() ? crypto::random_token(16) : jti},
+                             {"events", events}};
+  // Signed properly, but with a key the RISC JWKS never published (under the published kid).
+  static const jose::SigningKey impostor = generate_key("fake-google-risc-1");
+  auto token =
+      jose::sign(forge == "wrong_key" ? impostor : risc_key_, boost::json::serialize(claims));
+  if (!token) return http::Response::text(500, "signing failed\n");
+  count("security_events_minted");
+  return http::Response::text(200, std::move(*token));
 }
 
 }  // namespace lmsgw::fakes

@@ -6,8 +6,14 @@
 // redeem once, and ID tokens with nonce, hd, email and email_verified. Fixture users carry
 // canaries in every claim the gateway must drop.
 //
+// Cross-Account Protection (PROTOCOLS.md 2.3): the RISC configuration (issuer: the ID-token
+// issuer with a trailing slash, as Google's) and its own JWKS with its own RS256 key.
+//
 // Test-only extras under /__fake/: make the next ID tokens (or the discovery document) wrong
-// in a chosen way, rotate the signing key, read counters.
+// in a chosen way, rotate the signing key, read counters, and mint the security event token
+// Google would POST to a RISC receiver (POST /__fake/risc/set?sub=SUB&event=sessions-revoked|
+// tokens-revoked|account-disabled|account-enabled|verification[&reason=R][&jti=J]
+// [&forge=wrong_key|wrong_aud|old_iat|future_iat]), answered as the compact token.
 #pragma once
 
 #include <chrono>
@@ -72,6 +78,9 @@ class FakeGoogle {
   http::Response clear_faults(const http::Request& request);
   http::Response rotate_keys(const http::Request& request);
   http::Response stats(const http::Request& request);
+  http::Response risc_configuration(const http::Request& request);
+  http::Response risc_jwks(const http::Request& request);
+  http::Response mint_security_event(const http::Request& request);
 
   std::string id_token_for(const Code& code);
   // A pending fault of `kind` for the next call, consumed; false when none.
@@ -87,6 +96,8 @@ class FakeGoogle {
   // The last key signs; all are published (older ones until they are retired).
   std::vector<jose::SigningKey> keys_;
   int key_serial_ = 0;
+  // Signs security event tokens; published at the RISC configuration's jwks_uri only.
+  jose::SigningKey risc_key_;
   std::map<std::string, Code> codes_;
   std::map<std::string, int> faults_;  // kind -> remaining count
   std::map<std::string, int> counters_;
