@@ -53,6 +53,16 @@ const boost::json::object* object_member(const boost::json::object& object, std:
   return value != nullptr ? value->if_object() : nullptr;
 }
 
+std::optional<std::int64_t> int64_member(const boost::json::object& object, std::string_view key) {
+  const boost::json::value* value = object.if_contains(key);
+  if (value == nullptr) return std::nullopt;
+  if (const std::int64_t* number = value->if_int64()) return *number;
+  if (const std::uint64_t* number = value->if_uint64()) {
+    if (*number <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(*number);
+  }
+  return std::nullopt;
+}
+
 sdk::Error unexpected_status(std::string_view step, int status) {
   return sdk::Error{sdk::ErrorCode::upstream_rejected,
                     std::string(step) + " answered HTTP " + std::to_string(status)};

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +36,9 @@ sdk::Result<boost::json::object> parse_json_object(std::string_view body, std::s
 const boost::json::string* string_member(const boost::json::object& object, std::string_view key);
 // The object member `key`, or nullptr when absent or not an object.
 const boost::json::object* object_member(const boost::json::object& object, std::string_view key);
+// The integer member `key` (a time in Unix seconds, say), or nullopt when absent, not an
+// integer or beyond int64.
+std::optional<std::int64_t> int64_member(const boost::json::object& object, std::string_view key);
 
 // The standard error for an answer with an unexpected HTTP status.
 sdk::Error unexpected_status(std::string_view step, int status);

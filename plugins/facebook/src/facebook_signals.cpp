@@ -40,17 +40,6 @@ std::optional<std::string> signed_request_field(std::string_view body) {
   return std::nullopt;
 }
 
-std::optional<std::int64_t> integer_member(const boost::json::object& object,
-                                           std::string_view key) {
-  const boost::json::value* value = object.if_contains(key);
-  if (value == nullptr) return std::nullopt;
-  if (const std::int64_t* number = value->if_int64()) return *number;
-  if (const std::uint64_t* number = value->if_uint64()) {
-    if (*number <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(*number);
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 sdk::Result<SignedRequest> verify_signed_request(std::string_view signed_request,
@@ -96,12 +85,12 @@ sdk::Result<SignedRequest> verify_signed_request(std::string_view signed_request
   using std::chrono::seconds;
   const std::int64_t now =
       std::chrono::duration_cast<seconds>(rules.now.time_since_epoch()).count();
-  const std::optional<std::int64_t> issued_at = integer_member(*payload, "issued_at");
+  const std::optional<std::int64_t> issued_at = common::int64_member(*payload, "issued_at");
   if (!issued_at) return invalid("issued_at is missing");
   if (*issued_at > now + kSignalClockLeeway.count()) return invalid("issued_at is in the future");
   if (now - *issued_at > rules.max_age.count()) return invalid("issued_at is too old");
   if (payload->contains("expires")) {
-    const std::optional<std::int64_t> expires = integer_member(*payload, "expires");
+    const std::optional<std::int64_t> expires = common::int64_member(*payload, "expires");
     if (!expires) return invalid("expires is not a time");
     if (*expires <= now) return invalid("expired");
   }

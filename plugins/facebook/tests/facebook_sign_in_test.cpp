@@ -1,13 +1,11 @@
 #include "facebook_sign_in.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "lmsgw/sdk/encoding.h"
 #include "lmsgw/sdk/testing/mocks.h"
+#include "openssl_crypto.h"
 
 namespace lmsgw::plugins::facebook {
 namespace {
@@ -24,21 +22,6 @@ constexpr std::string_view kAppSecret = "app-secret-canary";
 constexpr std::string_view kAccessToken = "EAAB-token-canary";
 constexpr std::string_view kTokenUrl = "https://graph.facebook.example/v21.0/oauth/access_token";
 constexpr std::string_view kMeUrl = "https://graph.facebook.example/v21.0/me";
-
-// HMAC-SHA-256 by OpenSSL directly, independent of the gateway's implementation.
-class OpenSslCrypto : public sdk::Crypto {
- public:
-  std::string hmac_sha256(std::string_view key, std::string_view data) const noexcept override {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
-    return std::string(reinterpret_cast<const char*>(out), size);
-  }
-  bool constant_time_equal(std::string_view a, std::string_view b) const noexcept override {
-    return a == b;
-  }
-};
 
 std::string expected_proof(std::string_view token) {
   return sdk::hex_encode(OpenSslCrypto().hmac_sha256(kAppSecret, token));

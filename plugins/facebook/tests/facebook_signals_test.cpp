@@ -1,14 +1,12 @@
 #include "facebook_signals.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "facebook_sign_in.h"
 #include "lmsgw/sdk/encoding.h"
 #include "lmsgw/sdk/testing/mocks.h"
+#include "openssl_crypto.h"
 
 namespace lmsgw::plugins::facebook {
 namespace {
@@ -29,24 +27,6 @@ constexpr std::string_view kAppSecret = "fb-app-secret-canary";
 std::chrono::system_clock::time_point at(std::int64_t unix_seconds) {
   return std::chrono::system_clock::time_point(seconds(unix_seconds));
 }
-
-// HMAC by OpenSSL directly, and a comparison that counts its calls: independent of the
-// gateway's implementation, and proof that the plugin compares through ctx.crypto().
-class OpenSslCrypto : public sdk::Crypto {
- public:
-  std::string hmac_sha256(std::string_view key, std::string_view data) const noexcept override {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
-    return std::string(reinterpret_cast<const char*>(out), size);
-  }
-  bool constant_time_equal(std::string_view a, std::string_view b) const noexcept override {
-    ++comparisons;
-    return a == b;
-  }
-  mutable int comparisons = 0;
-};
 
 // A signed_request over `payload` with `secret`, as Facebook builds it.
 std::string sign(std::string_view payload, std::string_view secret = kAppSecret) {

@@ -20,17 +20,6 @@ sdk::Error invalid(std::string detail) {
   return sdk::Error{sdk::ErrorCode::token_invalid, "security event token: " + std::move(detail)};
 }
 
-std::optional<std::int64_t> integer_member(const boost::json::object& object,
-                                           std::string_view key) {
-  const boost::json::value* value = object.if_contains(key);
-  if (value == nullptr) return std::nullopt;
-  if (const std::int64_t* number = value->if_int64()) return *number;
-  if (const std::uint64_t* number = value->if_uint64()) {
-    if (*number <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(*number);
-  }
-  return std::nullopt;
-}
-
 // The Google `sub` an event is about (subject types iss-sub and id_token_claims both carry it).
 sdk::Result<std::string> event_subject(const boost::json::object& event) {
   const boost::json::object* subject = common::object_member(event, "subject");
@@ -55,7 +44,7 @@ sdk::Result<RiscEvents> read_security_events(std::string_view claims,
   const boost::json::string* jti = common::string_member(token, "jti");
   if (jti == nullptr || jti->empty() || jti->size() > kMaxJtiBytes)
     return invalid("jti is missing");
-  const std::optional<std::int64_t> iat = integer_member(token, "iat");
+  const std::optional<std::int64_t> iat = common::int64_member(token, "iat");
   if (!iat) return invalid("iat is missing");
   const std::int64_t now_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
