@@ -15,6 +15,7 @@
 #include "http/client.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/process.h"
+#include "tests/support/roster_sync.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_browser.h"
 #include "tests/support/test_pki.h"
@@ -57,11 +58,23 @@ constexpr std::string_view kFixture = R"({
 })";
 
 const std::vector<std::string>& canaries() {
-  static const std::vector<std::string> values = {
-      "Zzfamilycanary",      "Zzmiddlecanary",      "zz.canary.student",       "2/29/2016",
-      "2016-02-29",          "ZZSISCANARY",         "ZZSTATEIDCANARY",         "Zzgendercanary",
-      "Zzteachercanary",     "ZZTEACHERSISCANARY",  "Zzotherfamilycanary",     "zz.other.student",
-      std::string(kStudent), std::string(kTeacher), std::string(kOtherStudent)};
+  static const std::vector<std::string> values = {"Zzfamilycanary",
+                                                  "Zzmiddlecanary",
+                                                  "zz.canary.student",
+                                                  "2/29/2016",
+                                                  "2016-02-29",
+                                                  "ZZSISCANARY",
+                                                  "ZZSTATEIDCANARY",
+                                                  "Zzgendercanary",
+                                                  "Zzteachercanary",
+                                                  "ZZTEACHERSISCANARY",
+                                                  "Zzotherfamilycanary",
+                                                  "zz.other.student",
+                                                  std::string(kDistrictToken),
+                                                  std::string(kClientSecret),
+                                                  std::string(kStudent),
+                                                  std::string(kTeacher),
+                                                  std::string(kOtherStudent)};
   return values;
 }
 
@@ -80,46 +93,15 @@ class AdminApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pki_ = make_test_pki(dir_.path() / "pki");
-    write_file(dir_.path() / "fixture.json", kFixture);
-    write_file(dir_.path() / "client-secret", kClientSecret);
-    std::filesystem::permissions(
-        dir_.path() / "client-secret",
-        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     clever_port_ = free_port();
     gateway_port_ = free_port();
-    std::vector<std::string> args = {
-        "--fixture",
-        (dir_.path() / "fixture.json").string(),
-        "--cert",
-        pki_.server_certificate_file,
-        "--key",
-        pki_.server_key_file,
-        "--port",
-        std::to_string(clever_port_),
-        "--client-id",
-        std::string(kClientId),
-        "--client-secret-file",
-        (dir_.path() / "client-secret").string(),
-        "--redirect-uri",
-        "http://127.0.0.1:" + std::to_string(gateway_port_) + "/callback/clever",
-        "--ready-file",
-        (dir_.path() / "clever-ready").string()};
-    clever_ = std::make_unique<ChildProcess>(LMSGW_FAKE_CLEVER_BIN, std::move(args),
-                                             dir_.path() / "fake-clever.log");
-    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_.path() / "clever-ready"); }))
-        << clever_->output();
+    start_fake_clever(dir_.path(), pki_,
+                      {LMSGW_FAKE_CLEVER_BIN, std::string(kFixture), std::string(kClientId),
+                       std::string(kClientSecret), clever_port_, gateway_port_},
+                      clever_);
+    if (::testing::Test::HasFatalFailure()) return;
 
-    const std::string clever = "https://127.0.0.1:" + std::to_string(clever_port_);
-    const std::string settings = "      client_id: " + std::string(kClientId) +
-                                 "\n      client_secret: file:client-secret\n"
-                                 "      authorize_url: " +
-                                 clever +
-                                 "/oauth/authorize\n"
-                                 "      token_url: " +
-                                 clever +
-                                 "/oauth/tokens\n"
-                                 "      api_base_url: " +
-                                 clever + "\n";
+    const std::string settings = fake_clever_settings_yaml(clever_port_, kClientId);
     GatewaySetup setup;
     setup.ca_file = pki_.ca_certificate_file;
     setup.plugins = {"clever"};
