@@ -241,7 +241,7 @@ std::optional<StartupError> Gateway::Parts::open_store() {
     roster = std::move(*opened_roster);
     std::shared_ptr<const logging::Redactor> masks = redactor;
     sync_engine = std::make_unique<sync::SyncEngine>(sync::SyncEngineDependencies{
-        *roster, *minimizer, *revocations, config.districts, clock, sync_metrics,
+        *roster, *minimizer, *revocations, *audit, config.districts, clock, sync_metrics,
         config.store.sqlite_path,
         [masks](std::string_view text) { return masks->redact_detail(text); }});
   }

@@ -583,7 +583,31 @@ sdk::Result<store::SyncRunRecord> SyncEngine::run(const config::SyncConnectionCo
                    ? ", resuming run " + std::to_string(*started->run.resumes_run)
                    : std::string());
   RunDriver driver(deps_, connection, plugin, request, std::move(*started));
-  return driver.execute();
+  auto finished = driver.execute();
+  if (finished) audit_run(*finished);
+  return finished;
+}
+
+void SyncEngine::audit_run(const store::SyncRunRecord& run) {
+  // By outcome only: the kinds (and the names of discarded files) would not fit an event.
+  std::map<std::string, std::int64_t> by_outcome;
+  for (const auto& [key, count] : run.counts) {
+    by_outcome[key.second] += static_cast<std::int64_t>(count);
+  }
+  store::AuditEvent event;
+  event.at = deps_.clock.now();
+  event.actor = "sync:" + run.connection_id;
+  event.action = run.outcome == store::SyncOutcome::succeeded ? "sync.run" : "sync.run_failed";
+  event.object = std::to_string(run.id);
+  event.counts.assign(by_outcome.begin(), by_outcome.end());
+  for (const std::string& district : run.districts) {
+    event.district_id = district;
+    // The run is recorded in the store either way; a failed audit write is logged, not fatal.
+    if (auto appended = deps_.audit.append(event); !appended) {
+      spdlog::error("sync: writing the audit event of run {} failed: {}", run.id,
+                    appended.error().detail);
+    }
+  }
 }
 
 }  // namespace lmsgw::sync

@@ -21,6 +21,7 @@
 #include "lmsgw/sdk/result.h"
 #include "lmsgw/sdk/sync_plugin.h"
 #include "session/revocation.h"
+#include "store/audit_log.h"
 #include "store/roster_store.h"
 #include "sync/sync_metrics.h"
 
@@ -32,6 +33,8 @@ struct SyncEngineDependencies {
   // Applies the revocations a batch recorded (removed users, revoked districts) in this
   // process as soon as the batch commits; other processes pick them up within a second.
   session::RevocationService& revocations;
+  // Each finished run is audited per district (PRIVACY.md F), with its counts by outcome.
+  store::AuditLog& audit;
   const std::map<std::string, config::DistrictConfig>& districts;
   const sdk::Clock& clock;
   SyncMetrics& metrics;
@@ -67,6 +70,8 @@ class SyncEngine {
                                         sdk::SyncPlugin& plugin, const RunRequest& request);
 
  private:
+  void audit_run(const store::SyncRunRecord& run);
+
   SyncEngineDependencies deps_;
 };
 

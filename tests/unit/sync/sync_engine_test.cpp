@@ -68,6 +68,17 @@ TEST(SyncEngineTest, CountsMatchTheInputAndASecondRunChangesNothing) {
   EXPECT_EQ(h.metrics.records("users", "created"), 3u);
   EXPECT_EQ(h.metrics.records("users", "unchanged"), 3u);
   EXPECT_EQ(h.metrics.runs(SyncOutcome::succeeded), 2u);
+
+  // PRIVACY.md F: every run is audited for its districts, by outcome, with the run's id.
+  auto audited = h.audit->list({.district_id = "d1"});
+  ASSERT_EQ(audited->size(), 2u);
+  EXPECT_EQ((*audited)[0].action, "sync.run");
+  EXPECT_EQ((*audited)[0].actor, "sync:roster");
+  EXPECT_EQ((*audited)[0].object, std::to_string(first.id));
+  EXPECT_EQ((*audited)[0].counts,
+            (std::vector<std::pair<std::string, std::int64_t>>{{"created", 8}}));
+  EXPECT_EQ((*audited)[1].counts,
+            (std::vector<std::pair<std::string, std::int64_t>>{{"unchanged", 8}}));
 }
 
 TEST(SyncEngineTest, ARosteredStudentWhoSignsInIsOneAccount) {

@@ -125,7 +125,7 @@ class SyncHarness {
     sessions = std::make_unique<session::SessionService>(*accounts, cache, epochs, clock,
                                                          std::chrono::hours(8));
     engine = std::make_unique<SyncEngine>(SyncEngineDependencies{
-        *roster, *minimizer, *revocations, districts, clock, metrics, db_path(), nullptr});
+        *roster, *minimizer, *revocations, *audit, districts, clock, metrics, db_path(), nullptr});
 
     connection.id = "roster";
     connection.plugin = "scripted";
