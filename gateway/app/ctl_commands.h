@@ -49,4 +49,13 @@ int audit(const config::GatewayConfig& config, const std::vector<std::string>& a
 // admin-token revoke ID (ctl_admin.cpp)
 int admin_token(const config::GatewayConfig& config, const std::vector<std::string>& args);
 
+// directive set DISTRICT FILE | directive show DISTRICT | directive history DISTRICT
+int directive(const config::GatewayConfig& config, const std::vector<std::string>& args);
+// legal-hold place DISTRICT ACCOUNT --reason TEXT | release DISTRICT ACCOUNT | list DISTRICT
+int legal_hold(const config::GatewayConfig& config, const std::vector<std::string>& args);
+// retention run [--district D]
+int retention(const config::GatewayConfig& config, const std::vector<std::string>& args);
+// certificate get ID [--out FILE] | certificate verify FILE [--jwks URL|FILE]
+int certificate(const config::GatewayConfig& config, const std::vector<std::string>& args);
+
 }  // namespace lmsgw::app::ctl

@@ -43,6 +43,8 @@
 #include "sync/sync_engine.h"
 #include "sync/sync_metrics.h"
 #include "sync/sync_scheduler.h"
+#include "directives/retention_engine.h"
+#include "store/directive_store.h"
 
 namespace lmsgw::app {
 namespace {
@@ -116,6 +118,10 @@ struct Gateway::Parts {
   std::unique_ptr<session::ForwardAuth> forward_auth;
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<sync::SyncScheduler> sync_scheduler;
+  std::unique_ptr<store::DirectiveStore> directive_store;
+  std::unique_ptr<directives::KeyRingSigner> certificate_signer;
+  std::unique_ptr<directives::RetentionEngine> retention;
+  std::unique_ptr<directives::RetentionScheduler> retention_scheduler;
 
   std::mutex housekeeping_mutex;
   std::condition_variable housekeeping_wake;
@@ -134,7 +140,30 @@ struct Gateway::Parts {
   std::optional<StartupError> build_admin();
   void add_routes();
   void run_housekeeping();
+  // The retention engine and its scheduler (docs/directives.md); certificates are signed with
+  // the token key, so without a tokens section there is no scheduler.
+  std::optional<StartupError> start_retention();
 };
+
+std::optional<StartupError> Gateway::Parts::start_retention() {
+  auto opened = store::open_sqlite_directive_store(config.store.sqlite_path);
+  if (!opened) return StartupError{kExitRuntimeFailure, opened.error().detail};
+  directive_store = std::move(*opened);
+  if (!config.retention.interval) return std::nullopt;
+  if (!key_ring) {
+    spdlog::warn("retention: no scheduled disposal: certificates need the tokens section's "
+                 "signing key (lmsgwctl retention run needs it too)");
+    return std::nullopt;
+  }
+  certificate_signer = std::make_unique<directives::KeyRingSigner>(*key_ring);
+  retention = std::make_unique<directives::RetentionEngine>(
+      *directive_store, *store, *revocations, *audit, *certificate_signer,
+      directives::retention_settings(config.retention), clock);
+  retention_scheduler = std::make_unique<directives::RetentionScheduler>(
+      *retention, *config.retention.interval, clock);
+  retention_scheduler->start();
+  return std::nullopt;
+}
 
 std::optional<StartupError> Gateway::Parts::build_connections() {
   for (const auto& [id, connection_config] : config.connections) {
@@ -368,6 +397,8 @@ Gateway::~Gateway() {
   // A run under way ends at its next batch boundary; the next start resumes it.
   if (parts_->sync_scheduler) parts_->sync_scheduler->stop();
   if (parts_->admin_sync_runner) parts_->admin_sync_runner->stop();
+  // A disposal under way ends at its next batch boundary; the next start resumes it.
+  if (parts_->retention_scheduler) parts_->retention_scheduler->stop();
   {
     std::lock_guard lock(parts_->housekeeping_mutex);
     parts_->stopping = true;
@@ -501,6 +532,7 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
                                                              std::move(scheduled));
     p.sync_scheduler->start();
   }
+  if (auto started = p.start_retention(); started) return *started;
 
   spdlog::info(
       "lms-gateway listening on {}:{} ({} connection(s), {} live session(s), {} plugin(s))",

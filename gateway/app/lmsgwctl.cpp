@@ -56,6 +56,18 @@ constexpr std::string_view kUsage =
     "  admin-token list | admin-token revoke ID\n"
     "            list tokens (id, scope, created, last used, revoked, label; never the\n"
     "            token), or revoke one: refused from its next request on\n"
+    "  directive set DISTRICT FILE | directive show DISTRICT | directive history DISTRICT\n"
+    "            set the district's retention directive (JSON or YAML; docs/directives.md),\n"
+    "            show the one in force, or list its versions\n"
+    "  legal-hold place DISTRICT ACCOUNT --reason TEXT | legal-hold release DISTRICT ACCOUNT\n"
+    "  legal-hold list DISTRICT [--all]\n"
+    "            suspend every deletion of an account, lift it, or list the holds\n"
+    "  retention run [--district D]\n"
+    "            delete now what the directives say must be gone (for cron); resumes a job a\n"
+    "            killed process left and prints each completed job's certificate id\n"
+    "  certificate get ID [--out FILE] | certificate verify FILE [--jwks URL|FILE]\n"
+    "            print or save a disposal certificate (a compact JWS), or verify one against\n"
+    "            the gateway's keys (default) or a JWKS\n"
     "  sync run DISTRICT [--full]\n"
     "            run every sync connection of the district now, in this process, and print\n"
     "            each run record; --full asks the plugins for a full read (and starts an\n"
@@ -219,6 +231,10 @@ int main(int argc, char** argv) {
   if (command == "district") return lmsgw::app::ctl::district(*config, command_args);
   if (command == "audit") return lmsgw::app::ctl::audit(*config, command_args);
   if (command == "admin-token") return lmsgw::app::ctl::admin_token(*config, command_args);
+  if (command == "directive") return lmsgw::app::ctl::directive(*config, command_args);
+  if (command == "legal-hold") return lmsgw::app::ctl::legal_hold(*config, command_args);
+  if (command == "retention") return lmsgw::app::ctl::retention(*config, command_args);
+  if (command == "certificate") return lmsgw::app::ctl::certificate(*config, command_args);
   if (command == "keys") return keys(*config, command_args);
   if (command == "sync") return sync(std::move(*config), command_args);
   if (!command_args.empty()) {

@@ -624,6 +624,50 @@ std::optional<Error> parse_sync(const ConfigNode& root, GatewayConfig& config) {
   return std::nullopt;
 }
 
+std::optional<Error> parse_retention(const ConfigNode& root, RetentionConfig& out) {
+  const ConfigNode* retention = nullptr;
+  if (auto e = take(section(root, "retention", false), retention)) return e;
+  if (retention == nullptr) return std::nullopt;
+  if (auto e = take(retention->check_keys({"default_inactive_days", "after_revocation_days",
+                                           "batch_size", "interval", "instance"}))) {
+    return e;
+  }
+  if (const ConfigNode* days = retention->find("default_inactive_days");
+      days != nullptr && !days->is_null()) {
+    int value = 0;
+    if (auto e = take_int(*retention, "default_inactive_days", 0, 1, 3650, value)) return e;
+    out.default_inactive_days = value;
+  }
+  if (auto e = take_int(*retention, "after_revocation_days", 0, 0, 3650,
+                        out.after_revocation_days)) {
+    return e;
+  }
+  if (auto e = take_int(*retention, "batch_size", 1000, 1, 100'000, out.batch_size)) return e;
+  if (const ConfigNode* interval = retention->find("interval");
+      interval != nullptr && !interval->is_null()) {
+    if (interval->is_scalar() && interval->text() == "manual") {
+      out.interval.reset();
+    } else {
+      const auto parsed = interval->is_scalar() ? parse_sync_interval(interval->text())
+                                                : std::optional<std::chrono::seconds>{};
+      if (!parsed) {
+        return interval->error("must be \"manual\" or a duration from 1m to 30d "
+                               "(\"30m\", \"1h\", \"1d\")");
+      }
+      out.interval = *parsed;
+    }
+  }
+  if (const ConfigNode* instance = retention->find("instance");
+      instance != nullptr && !instance->is_null()) {
+    if (auto e = take(retention->get_string("instance"), out.instance)) return e;
+    if (out.instance.empty() || out.instance.size() > 100 ||
+        out.instance.find_first_of("\r\n\t") != std::string::npos) {
+      return instance->error("must be 1 to 100 characters on one line");
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> parse_root(const ConfigNode& root, GatewayConfig& config) {
   const ConfigNode::Location& where = root.location();
   std::string at = where.file + ":" + std::to_string(where.line) + ": ";
@@ -634,7 +678,8 @@ std::optional<Error> parse_root(const ConfigNode& root, GatewayConfig& config) {
   }
   if (auto e =
           take(root.check_keys({"server", "logging", "store", "secrets", "http_client", "session",
-                                "tokens", "plugins", "districts", "connections", "sync"}))) {
+                                "tokens", "plugins", "districts", "connections", "sync",
+                                "retention"}))) {
     return e;
   }
 
@@ -660,6 +705,7 @@ std::optional<Error> parse_root(const ConfigNode& root, GatewayConfig& config) {
   if (auto e = parse_plugins(root, context, config.plugins)) return e;
   if (auto e = parse_districts(root, config.districts)) return e;
   if (auto e = parse_connections(root, config)) return e;
+  if (auto e = parse_retention(root, config.retention)) return e;
   return parse_sync(root, config);
 }
 

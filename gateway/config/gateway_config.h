@@ -116,6 +116,22 @@ struct SyncConnectionConfig {
   sdk::ConfigNode node;           // the whole entry, for error locations
 };
 
+// Retention and disposal (the `retention:` section; docs/directives.md).
+struct RetentionConfig {
+  // The platform's own inactivity policy: accounts of a district whose directive sets no
+  // inactive_days are deleted this many days after their last sign-in. Absent: none.
+  std::optional<int> default_inactive_days;
+  // Days from a district's withdrawal to the complete disposal of its data, when its directive
+  // says nothing (PRIVACY.md C.1: the default is complete disposal, at once).
+  int after_revocation_days = 0;
+  // Units deleted per transaction.
+  std::size_t batch_size = 1000;
+  // Time between scheduled runs; absent (`interval: manual`): lmsgwctl retention run only.
+  std::optional<std::chrono::seconds> interval = std::chrono::hours(1);
+  // Named in disposal certificates; empty: the host name.
+  std::string instance;
+};
+
 struct GatewayConfig {
   std::string file;       // the path it was loaded from
   std::string directory;  // absolute directory of `file`; relative paths resolve against it
@@ -129,6 +145,7 @@ struct GatewayConfig {
   std::map<std::string, DistrictConfig> districts;
   std::map<std::string, ConnectionConfig> connections;
   std::map<std::string, SyncConnectionConfig> sync;
+  RetentionConfig retention;
   // Secrets stay references here; they are resolved through SecretResolver.
   sdk::ConfigNode pepper_ref;
   // Seals sign-in state into cookies; replicas behind one load balancer must share it. Absent:

@@ -270,6 +270,68 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_by_district ON audit_events (district_id, id);
 
 -- Retention directives, disposal jobs and disposal certificates (gateway/directives).
+-- Every version of a district's directive: a change writes the next version, the highest is in
+-- force. document: the validated directive as canonical JSON (docs/directives.md).
+CREATE TABLE retention_directives (
+  district_id TEXT NOT NULL REFERENCES districts (id),
+  version     INTEGER NOT NULL CHECK (version >= 1),
+  document    TEXT NOT NULL CHECK (json_valid(document)),
+  set_at      INTEGER NOT NULL,
+  set_by      TEXT NOT NULL,
+  PRIMARY KEY (district_id, version)
+) STRICT, WITHOUT ROWID;
+
+-- A legal hold suspends every deletion of its account; a released hold stays as the record.
+-- No foreign key: nothing may cascade into a hold.
+CREATE TABLE legal_holds (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id  TEXT NOT NULL,
+  district_id TEXT NOT NULL,
+  reason      TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
+  placed_at   INTEGER NOT NULL,
+  placed_by   TEXT NOT NULL,
+  released_at INTEGER NULL,
+  released_by TEXT NULL,
+  CHECK ((released_at IS NULL) = (released_by IS NULL))
+) STRICT;
+CREATE UNIQUE INDEX legal_holds_in_force ON legal_holds (account_id) WHERE released_at IS NULL;
+CREATE INDEX legal_holds_by_district ON legal_holds (district_id, id);
+
+-- A disposal: its scope, fixed when it starts, and its progress, which each batch advances in
+-- the transaction that deletes the batch. One running job per district, rule and entry.
+CREATE TABLE disposal_jobs (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  district_id       TEXT NOT NULL,
+  rule              TEXT NOT NULL CHECK (rule IN ('after_leaving_roster', 'inactive',
+                      'delete_all_by', 'after_revocation', 'partial')),
+  categories        TEXT NOT NULL CHECK (json_valid(categories)),
+  directive_version INTEGER NULL,
+  partial_entry     INTEGER NULL,
+  left_on_or_before TEXT NULL,
+  inactive_since    INTEGER NULL,
+  started_at        INTEGER NOT NULL,
+  finished_at       INTEGER NULL,
+  batches           INTEGER NOT NULL DEFAULT 0,
+  counts            TEXT NOT NULL CHECK (json_valid(counts)),
+  held_accounts     INTEGER NOT NULL DEFAULT 0,
+  certificate_id    TEXT NULL,
+  -- Its "disposal.completed" audit event was appended (the audit log follows the commit).
+  audited           INTEGER NOT NULL DEFAULT 0 CHECK (audited IN (0, 1)),
+  CHECK ((finished_at IS NULL) = (certificate_id IS NULL))
+) STRICT;
+CREATE INDEX disposal_jobs_by_district ON disposal_jobs (district_id, id);
+CREATE UNIQUE INDEX disposal_jobs_running ON disposal_jobs
+  (district_id, rule, COALESCE(partial_entry, -1)) WHERE finished_at IS NULL;
+
+-- Issued in the transaction of its job's last batch: exactly one per completed job.
+CREATE TABLE disposal_certificates (
+  id          TEXT PRIMARY KEY NOT NULL,
+  job_id      INTEGER NOT NULL UNIQUE REFERENCES disposal_jobs (id),
+  district_id TEXT NOT NULL,
+  issued_at   INTEGER NOT NULL,
+  jws         TEXT NOT NULL
+) STRICT;
+CREATE INDEX disposal_certificates_by_district ON disposal_certificates (district_id);
 
 -- Admin API tokens (gateway/admin).
 -- Only the SHA-256 of a token is kept, looked up by that hash. A revoked token stays listed.
