@@ -57,6 +57,7 @@ void GatewayProcess::start() {
   for (const std::string& plugin : setup_.plugins) yaml << "    - name: " << plugin << "\n";
   yaml << "districts:\n" << setup_.districts_yaml << "connections:\n" << setup_.connections_yaml;
   if (!setup_.sync_yaml.empty()) yaml << "sync:\n" << setup_.sync_yaml;
+  if (!setup_.retention_yaml.empty()) yaml << "retention:\n" << setup_.retention_yaml;
   write_file(config_file(), yaml.str());
 
   process_ = std::make_unique<ChildProcess>(

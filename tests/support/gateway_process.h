@@ -31,6 +31,8 @@ struct GatewaySetup {
   // The `sync:` entries (roster-sync connections), indented by two spaces; empty: none.
   // Their plugins must be listed in `plugins`.
   std::string sync_yaml;
+  // The `retention:` entries, indented by two spaces; empty: the defaults.
+  std::string retention_yaml;
   // Allowed return URLs besides the gateway's own /healthz (the default).
   std::vector<std::string> extra_return_urls;
   // The loopback port to listen on; 0 picks a free one. Tests whose fake providers must know
