@@ -34,6 +34,7 @@
 #include "session/session_cache.h"
 #include "session/session_service.h"
 #include "session/token_endpoints.h"
+#include "signals/signal_service.h"
 #include "signin/connection.h"
 #include "signin/sign_in_service.h"
 #include "store/audit_log.h"
@@ -43,6 +44,7 @@
 #include "sync/sync_engine.h"
 #include "sync/sync_metrics.h"
 #include "sync/sync_scheduler.h"
+#include "directives/account_deletion.h"
 #include "directives/retention_engine.h"
 #include "store/directive_store.h"
 
@@ -122,6 +124,11 @@ struct Gateway::Parts {
   std::unique_ptr<directives::KeyRingSigner> certificate_signer;
   std::unique_ptr<directives::RetentionEngine> retention;
   std::unique_ptr<directives::RetentionScheduler> retention_scheduler;
+  // Provider signals: the data-deletion signal deletes through the one account deletion.
+  std::unique_ptr<directives::AccountDeleter> account_deleter;
+  std::unique_ptr<signals::SignalStore> signal_store;
+  signals::SignalMetrics signal_metrics;
+  std::unique_ptr<signals::SignalService> signal_service;
 
   std::mutex housekeeping_mutex;
   std::condition_variable housekeeping_wake;
@@ -333,6 +340,17 @@ void Gateway::Parts::add_routes() {
   router.add(
       {Method::post}, "/logout", [this](const http::Request& r) { return sign_in->logout(r); },
       Dispatch::worker);
+  // Provider signals (docs/signals.md): they reach the database and the providers' keys, so
+  // workers serve them.
+  for (const char* pattern : {"/webhooks/{connection}", "/webhooks/{connection}/{channel}"}) {
+    router.add(
+        {Method::post}, pattern,
+        [this](const http::Request& r) { return signal_service->webhook(r); }, Dispatch::worker);
+  }
+  router.add(
+      {Method::get}, "/deletion-status/{code}",
+      [this](const http::Request& r) { return signal_service->deletion_status(r); },
+      Dispatch::worker);
   if (config.tokens) {
     router.add({Method::get}, "/.well-known/openid-configuration",
                [this](const http::Request& r) { return token_endpoints->discovery(r); });
@@ -487,6 +505,7 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
   p.metrics->add_gauge("lmsgw_sessions_live", "Sessions held in memory.",
                        [&p] { return static_cast<double>(p.session_cache.size()); });
   if (!p.sync_connections.empty()) p.sync_metrics.register_with(*p.metrics);
+  p.signal_metrics.register_with(*p.metrics);
 
   std::shared_ptr<const logging::Redactor> redactor = p.redactor;
   p.sign_in = std::make_unique<signin::SignInService>(
@@ -533,6 +552,17 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
     p.sync_scheduler->start();
   }
   if (auto started = p.start_retention(); started) return *started;
+  auto signal_store = signals::open_sqlite_signal_store({.path = cfg.store.sqlite_path});
+  if (!signal_store) return StartupError{kExitRuntimeFailure, signal_store.error().detail};
+  p.signal_store = std::move(*signal_store);
+  p.account_deleter = std::make_unique<directives::AccountDeleter>(
+      *p.directive_store, *p.revocations, *p.audit, p.clock);
+  p.signal_service = std::make_unique<signals::SignalService>(
+      signals::SignalDependencies{
+          p.connections, *p.minimizer, *p.store, *p.signal_store, *p.revocations,
+          *p.account_deleter, *p.audit, p.signal_metrics, p.clock,
+          [redactor](std::string_view text) { return redactor->redact_detail(text); }},
+      cfg.server.public_url);
 
   spdlog::info(
       "lms-gateway listening on {}:{} ({} connection(s), {} live session(s), {} plugin(s))",

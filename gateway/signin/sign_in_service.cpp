@@ -246,7 +246,8 @@ http::Response SignInService::finish(const Connection& connection,
   if (!minimized) return fail(label, outcome_of(minimized.error().code), minimized.error().detail);
 
   auto account = deps_.store.upsert_from_sign_in(*minimized, connection.config.id, now);
-  if (!account) return fail(label, Outcome::internal, account.error().detail);
+  // not_permitted: the identity's provider disabled it (a provider signal, docs/signals.md).
+  if (!account) return fail(label, outcome_of(account.error().code), account.error().detail);
 
   // A sign-in always gets a fresh session; whatever session this browser had ends here.
   if (auto previous = request.cookie(settings_.session_cookie_name); !previous.empty()) {

@@ -46,6 +46,16 @@ struct LiveSession {
   StoredAccount account;
 };
 
+// An identity's link to its account (found by the identity's keyed subject hash).
+struct IdentityLink {
+  std::string account_id;
+  std::string connection_id;
+  // Its provider disabled it (a provider signal): sign-in through it is refused.
+  bool disabled = false;
+
+  friend bool operator==(const IdentityLink&, const IdentityLink&) = default;
+};
+
 enum class RevocationScope : std::uint8_t { account = 1, district = 2 };
 
 // Every session and token of the account or district issued at or before `revoked_through`
@@ -76,7 +86,8 @@ class AccountStore {
   virtual ~AccountStore() = default;
 
   // In one transaction: finds the account linked to `minimized.key`, refreshes its minimal
-  // fields and last sign-in time, or creates the account and the link.
+  // fields and last sign-in time, or creates the account and the link. Fails with
+  // not_permitted, changing nothing, when the link is disabled (set_identity_disabled).
   virtual sdk::Result<StoredAccount> upsert_from_sign_in(const identity::Minimized& minimized,
                                                          std::string_view connection_id,
                                                          TimePoint now) = 0;
@@ -85,6 +96,15 @@ class AccountStore {
   virtual sdk::Result<void> ensure_district(std::string_view district_id, TimePoint now) = 0;
 
   virtual sdk::Result<std::optional<StoredAccount>> find_account(std::string_view account_id) = 0;
+
+  // Provider signals (gateway/signals) act on one identity, found by its keyed subject hash.
+  virtual sdk::Result<std::optional<IdentityLink>> find_identity(
+      const crypto::Digest& subject_hash) = 0;
+  // Removes the link (the account stays); true when there was one.
+  virtual sdk::Result<bool> unlink_identity(const crypto::Digest& subject_hash) = 0;
+  // Refuses sign-in through the identity (`disabled`) or allows it again; true when it exists.
+  virtual sdk::Result<bool> set_identity_disabled(const crypto::Digest& subject_hash, bool disabled,
+                                                  TimePoint now) = 0;
 
   virtual sdk::Result<void> insert_session(const SessionRecord& session) = 0;
   // True when a session was deleted.

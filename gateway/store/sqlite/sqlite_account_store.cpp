@@ -74,17 +74,21 @@ class SqliteAccountStore final : public AccountStore {
       }
     }
 
-    auto linked =
-        Statement::prepare(db_.get(),
-                           "SELECT a.id FROM identities i JOIN accounts a ON a.key = i.account_key"
-                           " WHERE i.subject_hash = ?1",
-                           "upsert account: find identity");
+    auto linked = Statement::prepare(db_.get(),
+                                     "SELECT a.id, i.disabled_at FROM identities i JOIN accounts a"
+                                     " ON a.key = i.account_key WHERE i.subject_hash = ?1",
+                                     "upsert account: find identity");
     if (!linked) return linked.error();
     auto found = linked->bind(1, minimized.key.subject_hash).step();
     if (!found) return found.error();
 
     std::string account_id;
     if (*found) {
+      // The provider disabled this identity (Google account-disabled): no sign-in through it
+      // until it says the account is enabled again.
+      if (!linked->is_null(1)) {
+        return sdk::Error{sdk::ErrorCode::not_permitted, "the provider has disabled this identity"};
+      }
       account_id = linked->text(0);
       if (auto updated = update_account(account_id, account, now); !updated) {
         return updated.error();
@@ -121,6 +125,45 @@ class SqliteAccountStore final : public AccountStore {
   sdk::Result<std::optional<StoredAccount>> find_account(std::string_view account_id) override {
     const std::lock_guard lock(mutex_);
     return load_account(account_id);
+  }
+
+  sdk::Result<std::optional<IdentityLink>> find_identity(
+      const crypto::Digest& subject_hash) override {
+    const std::lock_guard lock(mutex_);
+    auto stmt = Statement::prepare(db_.get(),
+                                   "SELECT a.id, i.connection_id, i.disabled_at FROM identities i"
+                                   " JOIN accounts a ON a.key = i.account_key"
+                                   " WHERE i.subject_hash = ?1",
+                                   "find identity");
+    if (!stmt) return stmt.error();
+    auto row = stmt->bind(1, subject_hash).step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<IdentityLink>{};
+    return std::optional<IdentityLink>(
+        IdentityLink{stmt->text(0), stmt->text(1), !stmt->is_null(2)});
+  }
+
+  sdk::Result<bool> unlink_identity(const crypto::Digest& subject_hash) override {
+    const std::lock_guard lock(mutex_);
+    auto stmt = Statement::prepare(db_.get(), "DELETE FROM identities WHERE subject_hash = ?1",
+                                   "unlink identity");
+    if (!stmt) return stmt.error();
+    if (auto done = stmt->bind(1, subject_hash).run(); !done) return done.error();
+    return sqlite3_changes(db_.get()) > 0;
+  }
+
+  sdk::Result<bool> set_identity_disabled(const crypto::Digest& subject_hash, bool disabled,
+                                          TimePoint now) override {
+    const std::lock_guard lock(mutex_);
+    // A repeated disable keeps the first time.
+    auto stmt = Statement::prepare(db_.get(),
+                                   "UPDATE identities SET disabled_at = CASE WHEN ?2 THEN"
+                                   " coalesce(disabled_at, ?3) END WHERE subject_hash = ?1",
+                                   "set identity disabled");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, subject_hash).bind(2, disabled ? 1 : 0).bind(3, to_unix(now));
+    if (auto done = stmt->run(); !done) return done.error();
+    return sqlite3_changes(db_.get()) > 0;
   }
 
   sdk::Result<void> insert_session(const SessionRecord& session) override {

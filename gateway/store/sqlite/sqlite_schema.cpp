@@ -348,6 +348,30 @@ CREATE TABLE admin_tokens (
 ) STRICT;
 
 -- Provider signals: replay guard and deletion requests (gateway/signals).
+-- A provider signal applied (or being applied) on a connection, by the SHA-256 of its id, for
+-- as long as the provider may deliver it again.
+CREATE TABLE signal_receipts (
+  connection_id TEXT NOT NULL,
+  signal_hash   BLOB NOT NULL CHECK (length(signal_hash) = 32),
+  received_at   INTEGER NOT NULL,
+  PRIMARY KEY (connection_id, signal_hash)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX signal_receipts_by_age ON signal_receipts (received_at);
+-- A data-deletion request a provider relayed, by the SHA-256 of the confirmation code given out
+-- for it (a replayed request gets a further code); its status only, nothing about the person.
+CREATE TABLE deletion_requests (
+  code_hash     BLOB PRIMARY KEY NOT NULL CHECK (length(code_hash) = 32),
+  connection_id TEXT NOT NULL,
+  signal_hash   BLOB NOT NULL CHECK (length(signal_hash) = 32),
+  status        TEXT NOT NULL CHECK (status IN ('received', 'completed', 'held', 'no_data')),
+  requested_at  INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX deletion_requests_by_signal ON deletion_requests (connection_id, signal_hash);
+CREATE INDEX deletion_requests_by_age ON deletion_requests (requested_at);
+-- Set when the identity's provider disabled it (Google account-disabled): no sign-in through
+-- it until the provider enables it again.
+ALTER TABLE identities ADD COLUMN disabled_at INTEGER NULL;
 )sql"},
 };
 
