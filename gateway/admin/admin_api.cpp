@@ -19,6 +19,8 @@ using http::Method;
 
 constexpr std::string_view kDistrictRoute = "/admin/v1/districts/{district}";
 constexpr std::string_view kRevocationRoute = "/admin/v1/districts/{district}/revocation";
+constexpr std::string_view kDeletionRequestsRoute =
+    "/admin/v1/districts/{district}/deletion-requests";
 constexpr std::string_view kSyncRunsRoute = "/admin/v1/districts/{district}/sync-runs";
 constexpr std::string_view kAuditRoute = "/admin/v1/districts/{district}/audit";
 
@@ -124,6 +126,10 @@ void AdminApi::add_routes(AdminRouter& router) {
               std::string(kRevocationRoute),
               AdminAccess::operator_only,
               bind(&AdminApi::reinstate_district)});
+  router.add({{Method::post},
+              std::string(kDeletionRequestsRoute),
+              AdminAccess::district,
+              bind(&AdminApi::request_deletion)});
   router.add({{Method::get},
               std::string(kSyncRunsRoute),
               AdminAccess::district,
@@ -168,6 +174,48 @@ http::Response AdminApi::reinstate_district(const http::Request& request,
   if (!status) return json_error(status.error());
   (*status)["changed"] = *reinstated;
   return json_response(200, *status);
+}
+
+http::Response AdminApi::request_deletion(const http::Request& request,
+                                          const AdminPrincipal& principal) {
+  const std::string district(request.route_param("district"));
+  auto body = read_json_object(request);
+  if (!body) return json_error(body.error());
+  const auto account = string_member(*body, "account");
+  if (!account || account->empty() || account->size() > kMaxAccountIdBytes) {
+    return json_error(400, "invalid_request", "account must be an account id");
+  }
+  const auto requested_by = string_member(*body, "requested_by");
+  if (!requested_by || (*requested_by != "teacher" && *requested_by != "guardian")) {
+    return json_error(400, "invalid_request", "requested_by must be teacher or guardian");
+  }
+  // PRIVACY.md C.3 covers students; a staff account or another district's student is answered
+  // like an unknown id, so the answer tells nothing about accounts outside the district.
+  auto found = deps_.accounts.find_account(*account);
+  if (!found) return json_error(found.error());
+  if (!*found || (*found)->account.role != identity::AccountRole::student ||
+      (*found)->account.district_id != district) {
+    return json_error(404, "not_found", "no student account of this district has this id");
+  }
+  const std::string reason = std::string(*requested_by) + "_request";
+  auto deletion = deps_.deleter.delete_account(*account, principal.actor(), reason);
+  if (!deletion) return json_error(deletion.error());
+  boost::json::object counts;
+  for (const auto& [kind, n] : deletion->counts) counts[kind] = n;
+  boost::json::object answer{{"account", *account}, {"counts", std::move(counts)}};
+  switch (deletion->outcome) {
+    case directives::AccountDeletion::Outcome::deleted:
+      answer["outcome"] = "deleted";
+      return json_response(200, answer);
+    case directives::AccountDeletion::Outcome::held:
+      answer["outcome"] = "held";
+      answer["error"] = "legal_hold";
+      answer["detail"] = "a legal hold covers this account: nothing was deleted";
+      return json_response(409, answer);
+    case directives::AccountDeletion::Outcome::not_found:
+      break;
+  }
+  return json_error(404, "not_found", "no student account of this district has this id");
 }
 
 http::Response AdminApi::list_sync_runs(const http::Request& request,

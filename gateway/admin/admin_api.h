@@ -6,6 +6,7 @@
 
 #include "admin/admin_routes.h"
 #include "admin/admin_sync_runner.h"
+#include "directives/account_deletion.h"
 #include "lmsgw/sdk/context.h"
 #include "session/revocation.h"
 #include "store/account_store.h"
@@ -18,6 +19,7 @@ struct AdminApiDependencies {
   store::AccountStore& accounts;
   session::RevocationService& revocations;
   store::AuditLog& audit;
+  directives::AccountDeleter& deleter;
   // Both absent when no sync connection is configured: the district has no runs to list or
   // start.
   store::RosterStore* roster = nullptr;
@@ -30,6 +32,8 @@ class AdminApi {
   static constexpr std::size_t kDefaultRuns = 20;
   static constexpr std::size_t kMaxRuns = 100;
   static constexpr std::size_t kMaxAuditPage = 1000;
+  // Longer than any account id the store mints.
+  static constexpr std::size_t kMaxAccountIdBytes = 64;
 
   explicit AdminApi(AdminApiDependencies dependencies);
 
@@ -40,6 +44,7 @@ class AdminApi {
   http::Response district_status(const http::Request& request, const AdminPrincipal& principal);
   http::Response revoke_district(const http::Request& request, const AdminPrincipal& principal);
   http::Response reinstate_district(const http::Request& request, const AdminPrincipal& principal);
+  http::Response request_deletion(const http::Request& request, const AdminPrincipal& principal);
   http::Response list_sync_runs(const http::Request& request, const AdminPrincipal& principal);
   http::Response start_sync_runs(const http::Request& request, const AdminPrincipal& principal);
   http::Response export_audit(const http::Request& request, const AdminPrincipal& principal);

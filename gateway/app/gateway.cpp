@@ -111,6 +111,9 @@ struct Gateway::Parts {
   std::unique_ptr<admin::AdminTokenStore> admin_token_store;
   std::unique_ptr<admin::AdminTokens> admin_tokens;
   std::unique_ptr<admin::AdminSyncRunner> admin_sync_runner;
+  // Teachers' and guardians' deletion requests, on a directive store connection of their own.
+  std::unique_ptr<store::DirectiveStore> admin_directive_store;
+  std::unique_ptr<directives::AccountDeleter> admin_account_deleter;
   std::unique_ptr<admin::AdminApi> admin_api;
   std::unique_ptr<admin::AdminRouter> admin_router;
   std::atomic<bool> store_ready{true};
@@ -300,8 +303,16 @@ std::optional<StartupError> Gateway::Parts::build_admin() {
     admin_sync_runner = std::make_unique<admin::AdminSyncRunner>(*sync_engine, std::move(runnable),
                                                                  config.store.sqlite_path);
   }
-  admin_api = std::make_unique<admin::AdminApi>(admin::AdminApiDependencies{
-      *store, *revocations, *audit, roster.get(), admin_sync_runner.get(), clock});
+  auto directive_connection = store::open_sqlite_directive_store(config.store.sqlite_path);
+  if (!directive_connection) {
+    return StartupError{kExitRuntimeFailure, directive_connection.error().detail};
+  }
+  admin_directive_store = std::move(*directive_connection);
+  admin_account_deleter = std::make_unique<directives::AccountDeleter>(
+      *admin_directive_store, *revocations, *audit, clock);
+  admin_api = std::make_unique<admin::AdminApi>(
+      admin::AdminApiDependencies{*store, *revocations, *audit, *admin_account_deleter,
+                                  roster.get(), admin_sync_runner.get(), clock});
   admin_api->add_routes(*admin_router);
   return std::nullopt;
 }

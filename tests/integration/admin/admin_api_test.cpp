@@ -306,6 +306,49 @@ TEST_F(AdminApiTest, RevocationEndsLiveSessionsAndRefusesNewSignInsUntilReinstat
   EXPECT_EQ(auth_check(student).status, 200);
 }
 
+TEST_F(AdminApiTest, ADeletionRequestDeletesTheStudentAndEndsItsSession) {
+  TestBrowser student(pki_.ca_certificate_file);
+  const std::string account = signed_in_account(student, kStudent);
+  TestBrowser teacher(pki_.ca_certificate_file);
+  const std::string teacher_account = signed_in_account(teacher, kTeacher);
+  const std::string path = "/admin/v1/districts/springfield/deletion-requests";
+
+  EXPECT_EQ(call("POST", path, springfield_, deletion_request(account, "neighbour")).status, 400);
+  EXPECT_EQ(call("POST", path, springfield_, R"({"account": 7})").status, 400);
+  EXPECT_EQ(call("POST", path, springfield_, "[]").status, 400);
+  // Only students, and only of this district.
+  EXPECT_EQ(call("POST", path, springfield_, deletion_request(teacher_account, "guardian")).status,
+            404);
+  EXPECT_EQ(call("POST", path, springfield_, deletion_request("acct_nobody", "guardian")).status,
+            404);
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE id = '" + account + "'"), "1");
+
+  // A legal hold keeps the account whole: nothing deleted, its session not ended.
+  auto held = gateway_->lmsgwctl(
+      {"legal-hold", "place", "springfield", account, "--reason", "records request"});
+  ASSERT_EQ(held.exit_code, 0) << held.output;
+  const Answer refused = call("POST", path, springfield_, deletion_request(account, "guardian"));
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(refused.json().at("outcome"), "held");
+  EXPECT_EQ(refused.json().at("error"), "legal_hold");
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE id = '" + account + "'"), "1");
+  EXPECT_EQ(auth_check(student).status, 200);
+  auto released = gateway_->lmsgwctl({"legal-hold", "release", "springfield", account});
+  ASSERT_EQ(released.exit_code, 0) << released.output;
+
+  const Answer deleted = call("POST", path, springfield_, deletion_request(account, "guardian"));
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.json().at("outcome"), "deleted");
+  EXPECT_EQ(deleted.json().at("account").as_string(), account);
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE id = '" + account + "'"), "0");
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM sessions WHERE account_id = '" + account + "'"),
+            "0");
+  EXPECT_EQ(auth_check(student).status, 401);
+  EXPECT_EQ(auth_check(teacher).status, 200);
+  // A second request finds nothing.
+  EXPECT_EQ(call("POST", path, springfield_, deletion_request(account, "teacher")).status, 404);
+}
+
 TEST_F(AdminApiTest, SyncRunsStartWithoutBlockingAndAreListed) {
   const Answer started = call("POST", "/admin/v1/districts/springfield/sync-runs", springfield_);
   ASSERT_EQ(started.status, 202) << started.body;
@@ -342,10 +385,14 @@ TEST_F(AdminApiTest, SyncRunsStartWithoutBlockingAndAreListed) {
 
 TEST_F(AdminApiTest, TheAuditExportShowsEachActionAndNoPersonalData) {
   TestBrowser student(pki_.ca_certificate_file);
-  signed_in_account(student, kStudent);
+  const std::string account = signed_in_account(student, kStudent);
   const std::string base = "/admin/v1/districts/springfield";
   ASSERT_EQ(call("GET", base, springfield_).status, 200);
   ASSERT_EQ(call("GET", base + "/sync-runs", springfield_).status, 200);
+  ASSERT_EQ(
+      call("POST", base + "/deletion-requests", springfield_, deletion_request(account, "teacher"))
+          .status,
+      200);
   ASSERT_EQ(call("POST", base + "/revocation", springfield_).status, 200);
   ASSERT_EQ(call("DELETE", base + "/revocation", operator_).status, 200);
 
@@ -367,6 +414,7 @@ TEST_F(AdminApiTest, TheAuditExportShowsEachActionAndNoPersonalData) {
   EXPECT_THAT(actions, ::testing::IsSupersetOf(std::vector<std::string>{
                            "admin_token.created by lmsgwctl",
                            "admin.read by " + admin,
+                           "account.deleted by " + admin,
                            "district.revoked by " + admin,
                            "district.reinstated by " + operator_actor,
                        }));
