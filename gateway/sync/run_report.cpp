@@ -1,6 +1,5 @@
 #include "sync/run_report.h"
 
-#include <ctime>
 #include <map>
 #include <vector>
 
@@ -8,15 +7,6 @@
 
 namespace lmsgw::sync {
 namespace {
-
-std::string utc(store::TimePoint when) {
-  const std::time_t seconds = time::to_unix_seconds(when);
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
 
 std::string join_districts(const std::vector<std::string>& districts) {
   std::string out;
@@ -43,10 +33,10 @@ std::string describe_run(const store::SyncRunRecord& run) {
          (run.mode ? std::string(store::to_string(*run.mode)) : std::string("-")) + "  full read " +
          (run.full ? "yes" : "no");
   if (run.resumes_run) out += "  resumes run " + std::to_string(*run.resumes_run);
-  out += "\n  started " + utc(run.started_at) + "  finished " +
-         (run.finished_at ? utc(*run.finished_at) : std::string("-")) + "  outcome " +
-         std::string(store::to_string(run.outcome)) + "  batches " + std::to_string(run.batches) +
-         "\n";
+  out += "\n  started " + time::to_rfc3339_utc(run.started_at) + "  finished " +
+         (run.finished_at ? time::to_rfc3339_utc(*run.finished_at) : std::string("-")) +
+         "  outcome " + std::string(store::to_string(run.outcome)) + "  batches " +
+         std::to_string(run.batches) + "\n";
   const auto by_kind = counts_by_kind(run.counts);
   for (const char* kind : {"users", "sections", "enrollments", "districts"}) {
     if (auto found = by_kind.find(kind); found != by_kind.end()) {
@@ -71,8 +61,8 @@ std::string describe_run(const store::SyncRunRecord& run) {
 
 std::string summarize_run(const store::SyncRunRecord& run) {
   std::string out = std::to_string(run.id) + "  " + run.connection_id + "  " +
-                    join_districts(run.districts) + "  " + utc(run.started_at) + "  " +
-                    std::string(store::to_string(run.outcome)) + "  " +
+                    join_districts(run.districts) + "  " + time::to_rfc3339_utc(run.started_at) +
+                    "  " + std::string(store::to_string(run.outcome)) + "  " +
                     (run.mode ? std::string(store::to_string(*run.mode)) : std::string("-")) + "  ";
   std::string counts;
   for (const auto& [key, n] : run.counts) {

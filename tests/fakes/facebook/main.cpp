@@ -7,150 +7,52 @@
 //                 [--host 127.0.0.1] [--port 0] [--browser-port N] [--auto-login USER_ID]
 //                 [--code-lifetime-seconds 60] [--ready-file FILE]
 //
-// Graph (oauth/access_token, /me) is served over HTTPS on --port. The login dialog is served
-// there too and, with --browser-port, also over plain HTTP on loopback, so that a browser in
-// the demo need not trust the test CA. With --ready-file, the bound ports are written there
-// ("https_port=N\nbrowser_port=M\n") once both listen.
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <sstream>
-#include <thread>
-
-#include <boost/json/parse.hpp>
+// Graph (oauth/access_token, /me) is served over HTTPS on --port, the login dialog there too
+// and on --browser-port (common flags and serving: ../common/fake_process.h).
+#include <stdexcept>
+#include <string>
 
 #include "fake_facebook.h"
-#include "http/server.h"
-
-namespace {
-
-struct Arguments {
-  std::string fixture;
-  std::string certificate;
-  std::string key;
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
-  std::optional<std::uint16_t> browser_port;
-  std::optional<std::string> ready_file;
-  lmsgw::fakes::FakeFacebookOptions options;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-Arguments parse(int argc, char** argv) {
-  Arguments args;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) throw std::runtime_error(flag + " needs a value");
-    const std::string value = argv[++i];
-    if (flag == "--fixture")
-      args.fixture = value;
-    else if (flag == "--cert")
-      args.certificate = value;
-    else if (flag == "--key")
-      args.key = value;
-    else if (flag == "--host")
-      args.host = value;
-    else if (flag == "--port")
-      args.port = static_cast<std::uint16_t>(std::stoi(value));
-    else if (flag == "--browser-port")
-      args.browser_port = static_cast<std::uint16_t>(std::stoi(value));
-    else if (flag == "--ready-file")
-      args.ready_file = value;
-    else if (flag == "--app-id")
-      args.options.app_id = value;
-    else if (flag == "--app-secret")
-      args.options.app_secret = value;
-    else if (flag == "--app-secret-file") {
-      args.options.app_secret = read_file(value);
-      while (args.options.app_secret.ends_with('\n')) args.options.app_secret.pop_back();
-    } else if (flag == "--redirect-uri")
-      args.options.redirect_uris.push_back(value);
-    else if (flag == "--graph-version")
-      args.options.graph_version = value;
-    else if (flag == "--auto-login")
-      args.options.auto_login_user = value;
-    else if (flag == "--code-lifetime-seconds")
-      args.options.code_lifetime = std::chrono::seconds(std::stoi(value));
-    else
-      throw std::runtime_error("unknown flag " + flag);
-  }
-  if (args.fixture.empty() || args.certificate.empty() || args.key.empty() ||
-      args.options.app_id.empty() || args.options.app_secret.empty() ||
-      args.options.redirect_uris.empty()) {
-    throw std::runtime_error(
-        "required: --fixture --cert --key --app-id --app-secret(-file) --redirect-uri");
-  }
-  return args;
-}
-
-}  // namespace
+#include "fake_process.h"
 
 int main(int argc, char** argv) {
-  try {
-    Arguments args = parse(argc, argv);
-    boost::json::object fixture = boost::json::parse(read_file(args.fixture)).as_object();
-    lmsgw::fakes::FakeFacebook facebook(args.options, std::move(fixture));
-
-    lmsgw::http::Router api_router;
-    facebook.add_browser_routes(api_router);
-    facebook.add_api_routes(api_router);
-    lmsgw::http::ServerOptions api_options;
-    api_options.listen_host = args.host;
-    api_options.listen_port = args.port;
-    api_options.threads = 2;
-    api_options.tls = lmsgw::http::TlsFiles{args.certificate, args.key};
-    api_options.drain_timeout = std::chrono::milliseconds(1000);
-    lmsgw::http::HttpServer api(api_options, api_router);
-    if (auto bound = api.bind(); !bound) {
-      std::cerr << "fake_facebook: " << bound.error().detail << "\n";
-      return 1;
-    }
-
-    lmsgw::http::Router browser_router;
-    facebook.add_browser_routes(browser_router);
-    std::unique_ptr<lmsgw::http::HttpServer> browser;
-    if (args.browser_port) {
-      lmsgw::http::ServerOptions browser_options = api_options;
-      browser_options.tls.reset();
-      browser_options.listen_port = *args.browser_port;
-      browser = std::make_unique<lmsgw::http::HttpServer>(browser_options, browser_router);
-      if (auto bound = browser->bind(); !bound) {
-        std::cerr << "fake_facebook: " << bound.error().detail << "\n";
-        return 1;
+  using namespace lmsgw::fakes;
+  return run_fake_process("fake_facebook", [&] {
+    ProcessArguments args;
+    FakeFacebookOptions options;
+    for_each_flag(argc, argv, [&](const std::string& flag, const std::string& value) {
+      if (args.take(flag, value)) return;
+      if (flag == "--app-id") {
+        options.app_id = value;
+      } else if (flag == "--app-secret") {
+        options.app_secret = value;
+      } else if (flag == "--app-secret-file") {
+        options.app_secret = read_secret_file(value);
+      } else if (flag == "--redirect-uri") {
+        options.redirect_uris.push_back(value);
+      } else if (flag == "--graph-version") {
+        options.graph_version = value;
+      } else if (flag == "--auto-login") {
+        options.auto_login_user = value;
+      } else if (flag == "--code-lifetime-seconds") {
+        options.code_lifetime = std::chrono::seconds(std::stoi(value));
+      } else {
+        throw std::runtime_error("unknown flag " + flag);
       }
+    });
+    args.require();
+    if (options.app_id.empty() || options.app_secret.empty() || options.redirect_uris.empty()) {
+      throw std::runtime_error("required: --app-id --app-secret(-file) --redirect-uri");
     }
-
-    std::cout << "fake_facebook: https://" << args.host << ":" << api.port() << " (Graph "
-              << args.options.graph_version << ")";
-    if (browser) {
-      std::cout << ", login dialog also on http://" << args.host << ":" << browser->port();
-    }
-    std::cout << std::endl;
-    if (args.ready_file) {
-      std::ofstream ready(*args.ready_file + ".tmp");
-      ready << "https_port=" << api.port() << "\nbrowser_port=" << (browser ? browser->port() : 0)
-            << "\n";
-      ready.close();
-      std::filesystem::rename(*args.ready_file + ".tmp", *args.ready_file);
-    }
-
-    std::thread browser_thread;
-    if (browser) browser_thread = std::thread([&] { browser->run(true); });
-    api.run(true);
-    if (browser) {
-      browser->stop();
-      browser_thread.join();
-    }
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "fake_facebook: " << e.what() << "\n";
-    return 2;
-  }
+    FakeFacebook facebook(options, read_fixture(args.fixture));
+    return serve(args,
+                 {.name = "fake_facebook",
+                  .add_browser_routes = [&](auto& router) { facebook.add_browser_routes(router); },
+                  .add_api_routes = [&](auto& router) { facebook.add_api_routes(router); },
+                  .on_bound =
+                      [&](const std::string& api, const std::string& browser) {
+                        return api + " (Graph " + options.graph_version + "), login dialog on " +
+                               browser;
+                      }});
+  });
 }
