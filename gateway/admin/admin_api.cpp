@@ -1,6 +1,5 @@
 #include "admin/admin_api.h"
 
-#include <charconv>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,29 +22,6 @@ constexpr std::string_view kDeletionRequestsRoute =
     "/admin/v1/districts/{district}/deletion-requests";
 constexpr std::string_view kSyncRunsRoute = "/admin/v1/districts/{district}/sync-runs";
 constexpr std::string_view kAuditRoute = "/admin/v1/districts/{district}/audit";
-
-// The query's parameters; nullopt when it does not decode.
-std::optional<std::map<std::string, std::string, std::less<>>> query_params(
-    const http::Request& request) {
-  std::vector<std::pair<std::string, std::string>> pairs;
-  if (!http::parse_form(request.query, pairs)) return std::nullopt;
-  return std::map<std::string, std::string, std::less<>>(pairs.begin(), pairs.end());
-}
-
-// A whole number in [min, max]; nullopt otherwise.
-std::optional<std::int64_t> parse_count(std::string_view text, std::int64_t min, std::int64_t max) {
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-boost::json::value time_or_null(const std::optional<TimePoint>& when) {
-  if (!when) return nullptr;
-  return boost::json::value(time::to_rfc3339_utc(*when));
-}
 
 // What the district's status says, in every answer about its access.
 sdk::Result<boost::json::object> access_status(store::AccountStore& accounts,

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <exception>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "common/time.h"
 
 namespace lmsgw::admin {
 namespace {
@@ -204,6 +207,28 @@ std::optional<std::string_view> string_member(const boost::json::object& object,
   const boost::json::value* member = object.if_contains(name);
   if (member == nullptr || !member->is_string()) return std::nullopt;
   return std::string_view(member->get_string());
+}
+
+std::optional<std::map<std::string, std::string, std::less<>>> query_params(
+    const http::Request& request) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!http::parse_form(request.query, pairs)) return std::nullopt;
+  return std::map<std::string, std::string, std::less<>>(pairs.begin(), pairs.end());
+}
+
+std::optional<std::int64_t> parse_count(std::string_view text, std::int64_t min,
+                                        std::int64_t max) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+boost::json::value time_or_null(const std::optional<std::chrono::system_clock::time_point>& when) {
+  if (!when) return nullptr;
+  return boost::json::value(time::to_rfc3339_utc(*when));
 }
 
 sdk::Result<std::int64_t> record_admin_read(

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -138,6 +139,17 @@ sdk::Result<boost::json::object> read_json_object(const http::Request& request,
 // A string member of `object`: nullopt when absent or not a string.
 std::optional<std::string_view> string_member(const boost::json::object& object,
                                               std::string_view name);
+
+// The request's query parameters; nullopt when the query does not decode.
+std::optional<std::map<std::string, std::string, std::less<>>> query_params(
+    const http::Request& request);
+
+// A whole number in [min, max]; nullopt otherwise.
+std::optional<std::int64_t> parse_count(std::string_view text, std::int64_t min,
+                                        std::int64_t max);
+
+// An RFC 3339 UTC time, or JSON null.
+boost::json::value time_or_null(const std::optional<std::chrono::system_clock::time_point>& when);
 
 // Records an administrative read (PRIVACY.md F): action "admin.read", object the route
 // pattern, counts what the answer holds (e.g. {"runs", 12}).

@@ -12,6 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/admin_api.h"
+#include "admin/admin_directive_routes.h"
+#include "admin/admin_retention_runner.h"
 #include "admin/admin_routes.h"
 #include "admin/admin_sync_runner.h"
 #include "admin/admin_tokens.h"
@@ -45,6 +47,7 @@
 #include "sync/sync_metrics.h"
 #include "sync/sync_scheduler.h"
 #include "directives/account_deletion.h"
+#include "directives/directive_service.h"
 #include "directives/retention_engine.h"
 #include "store/directive_store.h"
 
@@ -106,15 +109,25 @@ struct Gateway::Parts {
   std::unique_ptr<store::RosterStore> roster;
   sync::SyncMetrics sync_metrics;
   std::unique_ptr<sync::SyncEngine> sync_engine;
-  // The admin API (docs/admin-api.md): after the sync engine its runner uses, before the
-  // server whose routes call it.
+  // District directives (docs/directives.md). One connection serves the admin API, the
+  // provider signals and the retention engine: the store serializes its callers, each call one
+  // transaction at most (a disposal batch holds it for one batch).
+  std::unique_ptr<store::DirectiveStore> directive_store;
+  std::unique_ptr<directives::DirectiveService> directive_service;
+  // The one account deletion: teachers' and guardians' requests (admin API) and providers'
+  // data-deletion signals.
+  std::unique_ptr<directives::AccountDeleter> account_deleter;
+  // Only with the tokens section: certificates are signed with its key.
+  std::unique_ptr<directives::KeyRingSigner> certificate_signer;
+  std::unique_ptr<directives::RetentionEngine> retention;
+  // The admin API (docs/admin-api.md): after the sync engine and the retention engine its
+  // runners use, before the server whose routes call it.
   std::unique_ptr<admin::AdminTokenStore> admin_token_store;
   std::unique_ptr<admin::AdminTokens> admin_tokens;
   std::unique_ptr<admin::AdminSyncRunner> admin_sync_runner;
-  // Teachers' and guardians' deletion requests, on a directive store connection of their own.
-  std::unique_ptr<store::DirectiveStore> admin_directive_store;
-  std::unique_ptr<directives::AccountDeleter> admin_account_deleter;
+  std::unique_ptr<admin::AdminRetentionRunner> admin_retention_runner;
   std::unique_ptr<admin::AdminApi> admin_api;
+  std::unique_ptr<admin::AdminDirectiveRoutes> admin_directive_routes;
   std::unique_ptr<admin::AdminRouter> admin_router;
   std::atomic<bool> store_ready{true};
   http::Router router;
@@ -123,12 +136,8 @@ struct Gateway::Parts {
   std::unique_ptr<session::ForwardAuth> forward_auth;
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<sync::SyncScheduler> sync_scheduler;
-  std::unique_ptr<store::DirectiveStore> directive_store;
-  std::unique_ptr<directives::KeyRingSigner> certificate_signer;
-  std::unique_ptr<directives::RetentionEngine> retention;
   std::unique_ptr<directives::RetentionScheduler> retention_scheduler;
   // Provider signals: the data-deletion signal deletes through the one account deletion.
-  std::unique_ptr<directives::AccountDeleter> account_deleter;
   std::unique_ptr<signals::SignalStore> signal_store;
   signals::SignalMetrics signal_metrics;
   std::unique_ptr<signals::SignalService> signal_service;
@@ -150,29 +159,40 @@ struct Gateway::Parts {
   std::optional<StartupError> build_admin();
   void add_routes();
   void run_housekeeping();
-  // The retention engine and its scheduler (docs/directives.md); certificates are signed with
-  // the token key, so without a tokens section there is no scheduler.
-  std::optional<StartupError> start_retention();
+  // The directive store and services, and the retention engine (docs/directives.md): after
+  // the key ring, since certificates are signed with the token key; without a tokens section
+  // there is no engine.
+  std::optional<StartupError> build_directives();
+  // The retention schedule, when the engine exists and `retention.interval` is not manual.
+  void start_retention();
 };
 
-std::optional<StartupError> Gateway::Parts::start_retention() {
+std::optional<StartupError> Gateway::Parts::build_directives() {
   auto opened = store::open_sqlite_directive_store(config.store.sqlite_path);
   if (!opened) return StartupError{kExitRuntimeFailure, opened.error().detail};
   directive_store = std::move(*opened);
-  if (!config.retention.interval) return std::nullopt;
-  if (!key_ring) {
-    spdlog::warn("retention: no scheduled disposal: certificates need the tokens section's "
-                 "signing key (lmsgwctl retention run needs it too)");
-    return std::nullopt;
-  }
+  directive_service = std::make_unique<directives::DirectiveService>(*directive_store, *audit,
+                                                                     clock);
+  account_deleter =
+      std::make_unique<directives::AccountDeleter>(*directive_store, *revocations, *audit, clock);
+  if (!key_ring) return std::nullopt;
   certificate_signer = std::make_unique<directives::KeyRingSigner>(*key_ring);
   retention = std::make_unique<directives::RetentionEngine>(
       *directive_store, *store, *revocations, *audit, *certificate_signer,
       directives::retention_settings(config.retention), clock);
+  return std::nullopt;
+}
+
+void Gateway::Parts::start_retention() {
+  if (!config.retention.interval) return;
+  if (!retention) {
+    spdlog::warn("retention: no scheduled disposal: certificates need the tokens section's "
+                 "signing key (lmsgwctl retention run needs it too)");
+    return;
+  }
   retention_scheduler = std::make_unique<directives::RetentionScheduler>(
       *retention, *config.retention.interval, clock);
   retention_scheduler->start();
-  return std::nullopt;
 }
 
 std::optional<StartupError> Gateway::Parts::build_connections() {
@@ -303,17 +323,17 @@ std::optional<StartupError> Gateway::Parts::build_admin() {
     admin_sync_runner = std::make_unique<admin::AdminSyncRunner>(*sync_engine, std::move(runnable),
                                                                  config.store.sqlite_path);
   }
-  auto directive_connection = store::open_sqlite_directive_store(config.store.sqlite_path);
-  if (!directive_connection) {
-    return StartupError{kExitRuntimeFailure, directive_connection.error().detail};
+  if (retention) {
+    admin_retention_runner = std::make_unique<admin::AdminRetentionRunner>(*retention, clock);
   }
-  admin_directive_store = std::move(*directive_connection);
-  admin_account_deleter = std::make_unique<directives::AccountDeleter>(
-      *admin_directive_store, *revocations, *audit, clock);
   admin_api = std::make_unique<admin::AdminApi>(
-      admin::AdminApiDependencies{*store, *revocations, *audit, *admin_account_deleter,
-                                  roster.get(), admin_sync_runner.get(), clock});
+      admin::AdminApiDependencies{*store, *revocations, *audit, *account_deleter, roster.get(),
+                                  admin_sync_runner.get(), clock});
   admin_api->add_routes(*admin_router);
+  admin_directive_routes = std::make_unique<admin::AdminDirectiveRoutes>(
+      admin::AdminDirectiveDependencies{*directive_service, *directive_store, *audit,
+                                        admin_retention_runner.get(), clock});
+  admin_directive_routes->add_routes(*admin_router);
   return std::nullopt;
 }
 
@@ -426,6 +446,7 @@ Gateway::~Gateway() {
   // A run under way ends at its next batch boundary; the next start resumes it.
   if (parts_->sync_scheduler) parts_->sync_scheduler->stop();
   if (parts_->admin_sync_runner) parts_->admin_sync_runner->stop();
+  if (parts_->admin_retention_runner) parts_->admin_retention_runner->stop();
   // A disposal under way ends at its next batch boundary; the next start resumes it.
   if (parts_->retention_scheduler) parts_->retention_scheduler->stop();
   {
@@ -509,6 +530,18 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
   p.return_urls = std::make_unique<session::ReturnUrlPolicy>(cfg.session.return_url_prefixes,
                                                              cfg.session.default_return_url);
 
+  if (cfg.tokens) {
+    auto ring = session::KeyRing::open(session::KeyDirectory(cfg.tokens->keys_directory),
+                                       session::signing_algorithm(*cfg.tokens),
+                                       cfg.tokens->lifetime, p.clock.now());
+    if (!ring) return StartupError{kExitRuntimeFailure, ring.error().detail};
+    p.key_ring = std::move(*ring);
+    p.access_tokens = std::make_unique<session::AccessTokens>(*cfg.tokens, *p.key_ring, p.clock);
+    p.token_endpoints = std::make_unique<session::TokenEndpoints>(
+        *p.access_tokens, *p.key_ring, *p.sessions, cfg.session.cookie_name, cfg.server.public_url,
+        std::move(p.introspection_clients), p.clock);
+  }
+  if (auto failure = p.build_directives()) return *failure;
   if (auto failure = p.build_admin()) return *failure;
   p.add_routes();
   p.metrics = std::make_unique<metrics::Registry>(p.router.route_names());
@@ -526,17 +559,6 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
           [redactor](std::string_view text) { return redactor->redact_detail(text); }},
       signin::SignInSettings{cfg.session.cookie_name, cfg.session.cookie_secure,
                              cfg.session.login_timeout});
-  if (cfg.tokens) {
-    auto ring = session::KeyRing::open(session::KeyDirectory(cfg.tokens->keys_directory),
-                                       session::signing_algorithm(*cfg.tokens),
-                                       cfg.tokens->lifetime, p.clock.now());
-    if (!ring) return StartupError{kExitRuntimeFailure, ring.error().detail};
-    p.key_ring = std::move(*ring);
-    p.access_tokens = std::make_unique<session::AccessTokens>(*cfg.tokens, *p.key_ring, p.clock);
-    p.token_endpoints = std::make_unique<session::TokenEndpoints>(
-        *p.access_tokens, *p.key_ring, *p.sessions, cfg.session.cookie_name, cfg.server.public_url,
-        std::move(p.introspection_clients), p.clock);
-  }
   p.forward_auth = std::make_unique<session::ForwardAuth>(*p.sessions, p.access_tokens.get(),
                                                           cfg.session.cookie_name, p.clock);
 
@@ -562,12 +584,10 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
                                                              std::move(scheduled));
     p.sync_scheduler->start();
   }
-  if (auto started = p.start_retention(); started) return *started;
+  p.start_retention();
   auto signal_store = signals::open_sqlite_signal_store({.path = cfg.store.sqlite_path});
   if (!signal_store) return StartupError{kExitRuntimeFailure, signal_store.error().detail};
   p.signal_store = std::move(*signal_store);
-  p.account_deleter = std::make_unique<directives::AccountDeleter>(
-      *p.directive_store, *p.revocations, *p.audit, p.clock);
   p.signal_service = std::make_unique<signals::SignalService>(
       signals::SignalDependencies{
           p.connections, *p.minimizer, *p.store, *p.signal_store, *p.revocations,

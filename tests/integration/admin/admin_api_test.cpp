@@ -1,10 +1,12 @@
 // The admin API through the real gateway and lmsgwctl, with the fake Clever as the sign-in and
 // roster provider: tokens from the command line, every route's scope, revocation and
-// deletion taking effect on live sessions, sync runs and the audit export.
+// deletion taking effect on live sessions, sync runs, the audit export, directives, legal
+// holds, retention runs and disposal certificates.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -114,6 +116,8 @@ class AdminApiTest : public ::testing::Test {
     setup.sync_yaml = "  clever-roster:\n    plugin: clever\n    provider_districts: {\"" +
                       std::string(kSpringfieldClever) + "\": springfield}\n" +
                       "    schedule: manual\n    config:\n" + settings;
+    // Retention runs only when a test asks for one through the API.
+    setup.retention_yaml = "  interval: manual\n";
     gateway_ = std::make_unique<GatewayProcess>(dir_.path(), std::move(setup));
 
     http::ClientOptions options;
@@ -247,7 +251,15 @@ TEST_F(AdminApiTest, ADistrictAdminCannotReadOrChangeAnotherDistrictOnAnyRoute) 
       {"POST", base + "/deletion-requests"},
       {"GET", base + "/sync-runs"},
       {"POST", base + "/sync-runs"},
-      {"GET", base + "/audit"}};
+      {"GET", base + "/audit"},
+      {"GET", base + "/directive"},
+      {"PUT", base + "/directive"},
+      {"GET", base + "/directive/versions"},
+      {"GET", base + "/legal-holds"},
+      {"POST", base + "/legal-holds"},
+      {"DELETE", base + "/legal-holds/" + other_student},
+      {"GET", base + "/retention-runs"},
+      {"POST", base + "/retention-runs"}};
   const Answer unknown = call("GET", "/admin/v1/districts/ogdenville", springfield_);
   for (const auto& [method, path] : routes) {
     const Answer answer =
@@ -275,7 +287,7 @@ TEST_F(AdminApiTest, ADistrictAdminCannotReadOrChangeAnotherDistrictOnAnyRoute) 
   EXPECT_EQ(call("POST", base + "/sync-runs", operator_).status, 409);
   // And Shelbyville's own admin.
   EXPECT_EQ(call("GET", base, shelbyville_).status, 200);
-  EXPECT_GE(gateway_->metric("lmsgw_admin_scope_refusals"), 7);
+  EXPECT_GE(gateway_->metric("lmsgw_admin_scope_refusals"), 15);
 }
 
 TEST_F(AdminApiTest, RevocationEndsLiveSessionsAndRefusesNewSignInsUntilReinstated) {
@@ -447,6 +459,154 @@ TEST_F(AdminApiTest, TheAuditExportShowsEachActionAndNoPersonalData) {
   EXPECT_THAT(call("GET", base + "/audit", springfield_).body,
               HasSubstr("\"action\":\"audit.exported\""));
   EXPECT_EQ(call("GET", base + "/audit?since=yesterday", springfield_).status, 400);
+}
+
+TEST_F(AdminApiTest, ALegalHoldPlacedThroughTheApiKeepsAStudentUntilReleased) {
+  TestBrowser student(pki_.ca_certificate_file);
+  const std::string account = signed_in_account(student, kStudent);
+  const std::string holds = "/admin/v1/districts/springfield/legal-holds";
+  const std::string deletions = "/admin/v1/districts/springfield/deletion-requests";
+
+  const Answer placed = call("POST", holds, springfield_,
+                             R"({"account": ")" + account + R"(", "reason": "records request"})");
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  const Answer listed = call("GET", holds, springfield_);
+  ASSERT_EQ(listed.status, 200);
+  ASSERT_EQ(listed.json().at("holds").as_array().size(), 1u);
+  EXPECT_EQ(listed.json().at("holds").at(0).at("account").as_string(), account);
+
+  const Answer held = call("POST", deletions, springfield_, deletion_request(account, "guardian"));
+  EXPECT_EQ(held.status, 409) << held.body;
+  EXPECT_EQ(held.json().at("error"), "legal_hold");
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE id = '" + account + "'"), "1");
+  EXPECT_EQ(auth_check(student).status, 200);
+
+  const Answer released = call("DELETE", holds + "/" + account, springfield_);
+  ASSERT_EQ(released.status, 200) << released.body;
+  EXPECT_TRUE(released.json().at("released_by").is_string());
+  const Answer deleted =
+      call("POST", deletions, springfield_, deletion_request(account, "guardian"));
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.json().at("outcome"), "deleted");
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE id = '" + account + "'"), "0");
+  EXPECT_EQ(auth_check(student).status, 401);
+  EXPECT_EQ(call("DELETE", holds + "/" + account, springfield_).status, 404);
+
+  const Answer exported = call("GET", "/admin/v1/districts/springfield/audit", springfield_);
+  const std::string admin = "district-admin:" + token_id(1);
+  EXPECT_THAT(exported.body, HasSubstr(R"("actor":")" + admin + R"(","action":"legal_hold.placed")"));
+  EXPECT_THAT(exported.body,
+              HasSubstr(R"("actor":")" + admin + R"(","action":"legal_hold.released")"));
+  EXPECT_THAT(exported.body, Not(HasSubstr("records request")));
+}
+
+TEST_F(AdminApiTest, ADistrictDirectsDisposalAfterRevocationAndVerifiesTheCertificate) {
+  TestBrowser student(pki_.ca_certificate_file);
+  signed_in_account(student, kStudent);
+  TestBrowser teacher(pki_.ca_certificate_file);
+  signed_in_account(teacher, kTeacher);
+  TestBrowser other(pki_.ca_certificate_file);
+  signed_in_account(other, kOtherStudent);
+  const std::string base = "/admin/v1/districts/springfield";
+
+  // The district directs complete disposal as soon as its access is withdrawn.
+  EXPECT_EQ(call("GET", base + "/directive", springfield_).status, 404);
+  const Answer set = call("PUT", base + "/directive", springfield_,
+                          R"({"after_revocation_days": 0, "inactive_days": 400})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.json().at("version"), 1);
+  const Answer refused = call("PUT", base + "/directive", springfield_,
+                              R"({"after_revocation_days": -3})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_THAT(refused.json().at("detail").as_string(), HasSubstr("after_revocation_days"));
+  const Answer current = call("GET", base + "/directive", springfield_);
+  ASSERT_EQ(current.status, 200);
+  EXPECT_EQ(current.json().at("directive").at("after_revocation_days"), 0);
+  EXPECT_EQ(current.json().at("set_by").as_string(), "district-admin:" + token_id(1));
+  const Answer versions = call("GET", base + "/directive/versions", springfield_);
+  ASSERT_EQ(versions.status, 200);
+  EXPECT_EQ(versions.json().at("versions").as_array().size(), 1u);
+
+  ASSERT_EQ(call("POST", base + "/revocation", springfield_).status, 200);
+  const Answer started = call("POST", base + "/retention-runs", springfield_);
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(started.header("Location"), base + "/retention-runs");
+  boost::json::object job;
+  ASSERT_TRUE(eventually(
+      [&] {
+        const Answer listed = call("GET", base + "/retention-runs", springfield_);
+        if (listed.status != 200) return false;
+        const boost::json::object document = listed.json();
+        if (document.at("run_pending").as_bool()) return false;
+        const auto& jobs = document.at("jobs").as_array();
+        if (jobs.empty()) return false;
+        job = jobs[0].as_object();
+        return true;
+      },
+      std::chrono::seconds(30)));
+  EXPECT_EQ(job.at("state"), "completed");
+  EXPECT_EQ(job.at("rule"), "after_revocation");
+  EXPECT_EQ(job.at("directive_version"), 1);
+  EXPECT_EQ(job.at("counts").at("accounts"), 2);
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE district_id = 'springfield'"),
+            "0");
+  // Shelbyville's student is untouched and still signed in.
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE district_id = 'shelbyville'"),
+            "1");
+  EXPECT_EQ(auth_check(other).status, 200);
+
+  const std::string certificate_path =
+      "/admin/v1/certificates/" + std::string(job.at("certificate").as_string());
+  EXPECT_EQ(call("GET", certificate_path, shelbyville_).body,
+            call("GET", "/admin/v1/certificates/cert_nothing", shelbyville_).body);
+  EXPECT_EQ(call("GET", certificate_path, shelbyville_).status, 404);
+  const Answer certificate = call("GET", certificate_path, springfield_);
+  ASSERT_EQ(certificate.status, 200) << certificate.body;
+  const boost::json::object document = certificate.json();
+  EXPECT_EQ(document.at("certificate").at("district"), "springfield");
+  EXPECT_EQ(document.at("certificate").at("counts").at("accounts"), 2);
+  EXPECT_EQ(document.at("certificate").at("directive").at("version"), 1);
+
+  // The JWS as served verifies against the gateway's published keys.
+  const std::filesystem::path jws_file = dir_.path() / "certificate.jws";
+  {
+    std::ofstream out(jws_file);
+    out << std::string_view(document.at("jws").as_string());
+  }
+  // As the docs advise a district: the JWKS saved next to the certificate.
+  const Answer jwks = call("GET", "/.well-known/jwks.json", "");
+  ASSERT_EQ(jwks.status, 200);
+  const std::filesystem::path jwks_file = dir_.path() / "jwks.json";
+  {
+    std::ofstream out(jwks_file);
+    out << jwks.body;
+  }
+  const auto verified = gateway_->lmsgwctl(
+      {"certificate", "verify", jws_file.string(), "--jwks", jwks_file.string()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_THAT(verified.output, HasSubstr("certificate valid"));
+  {
+    std::string tampered(document.at("jws").as_string());
+    tampered[tampered.find('.') + 5] ^= 1;
+    std::ofstream out(jws_file);
+    out << tampered;
+  }
+  EXPECT_NE(gateway_->lmsgwctl(
+                {"certificate", "verify", jws_file.string(), "--jwks", jwks_file.string()})
+                .exit_code,
+            0);
+
+  const Answer exported = call("GET", base + "/audit", springfield_);
+  const std::string admin = "district-admin:" + token_id(1);
+  for (const std::string action : {"directive.set", "retention.requested"}) {
+    EXPECT_THAT(exported.body, HasSubstr(R"("actor":")" + admin + R"(","action":")" + action))
+        << action;
+  }
+  EXPECT_THAT(exported.body, HasSubstr(R"("actor":"retention","action":"disposal.completed")"));
+  const std::string bytes = gateway_->persisted_bytes();
+  for (const std::string& canary : canaries()) {
+    EXPECT_THAT(bytes, Not(HasSubstr(canary))) << canary;
+  }
 }
 
 }  // namespace
