@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -107,8 +108,35 @@ std::optional<std::size_t> list_limit(const http::Request& request, std::size_t 
   return static_cast<std::size_t>(*parsed);
 }
 
-http::Response bad_limit(std::size_t max) {
-  return json_error(400, "invalid_request", "limit must be 1 to " + std::to_string(max));
+// What a list route needs to say: its pattern, its `limit` bounds and what it counts.
+struct ListRead {
+  std::string_view route;
+  std::size_t default_limit;
+  std::size_t max_limit;
+  std::string_view counted;
+};
+
+// A district's list: at most `limit` rows of `fetch(limit)`, each through `to_json`, the read
+// recorded with their number; the JSON array, or the error answer.
+template <typename Fetch, typename ToJson>
+std::variant<boost::json::array, http::Response> audited_list(
+    const ListRead& list, const http::Request& request, const AdminPrincipal& principal,
+    store::AuditLog& audit, const sdk::Clock& clock, const Fetch& fetch, const ToJson& to_json) {
+  const auto limit = list_limit(request, list.default_limit, list.max_limit);
+  if (!limit) {
+    return json_error(400, "invalid_request",
+                      "limit must be 1 to " + std::to_string(list.max_limit));
+  }
+  auto rows = fetch(*limit);
+  if (!rows) return json_error(rows.error());
+  boost::json::array out;
+  for (const auto& row : *rows) out.push_back(to_json(row));
+  auto audited = record_admin_read(audit, clock, principal,
+                                   std::string(request.route_param("district")), list.route,
+                                   {{std::string(list.counted),
+                                     static_cast<std::int64_t>(out.size())}});
+  if (!audited) return json_error(audited.error());
+  return out;
 }
 
 http::Response no_account_here() {
@@ -191,34 +219,28 @@ http::Response AdminDirectiveRoutes::set_directive(const http::Request& request,
 http::Response AdminDirectiveRoutes::directive_versions(const http::Request& request,
                                                         const AdminPrincipal& principal) {
   const std::string district(request.route_param("district"));
-  const auto limit = list_limit(request, kDefaultList, kMaxList);
-  if (!limit) return bad_limit(kMaxList);
-  auto history = deps_.directives.history(district, *limit);
-  if (!history) return json_error(history.error());
-  boost::json::array versions;
-  for (const store::DirectiveVersion& version : *history) versions.push_back(version_json(version));
-  auto audited =
-      record_admin_read(deps_.audit, deps_.clock, principal, district, kVersionsRoute,
-                        {{"directive_versions", static_cast<std::int64_t>(versions.size())}});
-  if (!audited) return json_error(audited.error());
-  return json_response(200, boost::json::object{{"district", district},
-                                                {"versions", std::move(versions)}});
+  auto versions = audited_list(
+      {kVersionsRoute, kDefaultList, kMaxList, "directive_versions"}, request, principal,
+      deps_.audit, deps_.clock,
+      [&](std::size_t limit) { return deps_.directives.history(district, limit); }, version_json);
+  if (auto* refusal = std::get_if<http::Response>(&versions)) return std::move(*refusal);
+  return json_response(
+      200, boost::json::object{{"district", district},
+                               {"versions", std::move(std::get<boost::json::array>(versions))}});
 }
 
 http::Response AdminDirectiveRoutes::list_holds(const http::Request& request,
                                                 const AdminPrincipal& principal) {
   const std::string district(request.route_param("district"));
-  const auto limit = list_limit(request, kDefaultHolds, store::kMaxListRows);
-  if (!limit) return bad_limit(store::kMaxListRows);
-  auto holds = deps_.directives.holds(district, false, *limit);
-  if (!holds) return json_error(holds.error());
-  boost::json::array out;
-  for (const store::LegalHold& hold : *holds) out.push_back(hold_json(hold));
-  auto audited = record_admin_read(deps_.audit, deps_.clock, principal, district, kHoldsRoute,
-                                   {{"legal_holds", static_cast<std::int64_t>(out.size())}});
-  if (!audited) return json_error(audited.error());
-  return json_response(200,
-                       boost::json::object{{"district", district}, {"holds", std::move(out)}});
+  auto holds = audited_list(
+      {kHoldsRoute, kDefaultHolds, store::kMaxListRows, "legal_holds"}, request, principal,
+      deps_.audit, deps_.clock,
+      [&](std::size_t limit) { return deps_.directives.holds(district, false, limit); },
+      hold_json);
+  if (auto* refusal = std::get_if<http::Response>(&holds)) return std::move(*refusal);
+  return json_response(
+      200, boost::json::object{{"district", district},
+                               {"holds", std::move(std::get<boost::json::array>(holds))}});
 }
 
 http::Response AdminDirectiveRoutes::place_hold(const http::Request& request,
@@ -270,22 +292,17 @@ http::Response AdminDirectiveRoutes::release_hold(const http::Request& request,
 http::Response AdminDirectiveRoutes::list_retention_runs(const http::Request& request,
                                                          const AdminPrincipal& principal) {
   const std::string district(request.route_param("district"));
-  const auto limit = list_limit(request, kDefaultList, kMaxList);
-  if (!limit) return bad_limit(kMaxList);
-  auto jobs = deps_.store.jobs(district, *limit);
-  if (!jobs) return json_error(jobs.error());
-  boost::json::array out;
-  for (const store::DisposalJob& job : *jobs) out.push_back(job_json(job));
-  auto audited =
-      record_admin_read(deps_.audit, deps_.clock, principal, district, kRetentionRunsRoute,
-                        {{"disposal_jobs", static_cast<std::int64_t>(out.size())}});
-  if (!audited) return json_error(audited.error());
+  auto jobs = audited_list(
+      {kRetentionRunsRoute, kDefaultList, kMaxList, "disposal_jobs"}, request, principal,
+      deps_.audit, deps_.clock,
+      [&](std::size_t limit) { return deps_.store.jobs(district, limit); }, job_json);
+  if (auto* refusal = std::get_if<http::Response>(&jobs)) return std::move(*refusal);
   const bool available = deps_.retention != nullptr;
   return json_response(
       200, boost::json::object{{"district", district},
                                {"retention_available", available},
                                {"run_pending", available && deps_.retention->pending(district)},
-                               {"jobs", std::move(out)}});
+                               {"jobs", std::move(std::get<boost::json::array>(jobs))}});
 }
 
 http::Response AdminDirectiveRoutes::start_retention_run(const http::Request& request,
