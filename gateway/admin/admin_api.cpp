@@ -267,11 +267,12 @@ http::Response AdminApi::export_audit(const http::Request& request,
   if (!params) return json_error(400, "invalid_request", "the query does not decode");
   store::AuditQuery query{.district_id = district, .limit = kMaxAuditPage};
   if (auto it = params->find("since"); it != params->end()) {
-    const auto date = time::parse_iso_date(it->second);
-    if (!date) return json_error(400, "invalid_request", "since must be a date, YYYY-MM-DD");
-    query.since = std::chrono::sys_days(std::chrono::year_month_day(std::chrono::year(date->year),
-                                                                    std::chrono::month(date->month),
-                                                                    std::chrono::day(date->day)));
+    const auto since = time::parse_utc_time(it->second);
+    if (!since) {
+      return json_error(400, "invalid_request",
+                        "since must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)");
+    }
+    query.since = *since;
   }
   if (auto it = params->find("after"); it != params->end()) {
     const auto after = parse_count(it->second, 0, std::numeric_limits<std::int64_t>::max());

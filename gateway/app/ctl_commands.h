@@ -36,8 +36,6 @@ int fail(const sdk::Error& error);
 // Prints "lmsgwctl: <message>" and returns kExitConfigInvalid (a usage or input error).
 int refuse(std::string_view message);
 
-// "2026-11-24" (midnight UTC) or "2026-11-24T08:00:00Z".
-std::optional<std::chrono::system_clock::time_point> parse_time(std::string_view text);
 
 // revoke account ID
 int revoke(const config::GatewayConfig& config, const std::vector<std::string>& args);

@@ -74,7 +74,7 @@ int audit(const config::GatewayConfig& config, const std::vector<std::string>& a
     if (args[i] == "--district" && i + 1 < args.size()) {
       district_id = args[++i];
     } else if (args[i] == "--since" && i + 1 < args.size()) {
-      auto parsed = parse_time(args[++i]);
+      auto parsed = time::parse_utc_time(args[++i]);
       if (!parsed) return refuse("--since must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
       since = *parsed;
     } else {

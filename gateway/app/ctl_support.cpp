@@ -39,30 +39,4 @@ int refuse(std::string_view message) {
   return kExitConfigInvalid;
 }
 
-std::optional<std::chrono::system_clock::time_point> parse_time(std::string_view text) {
-  if (auto date = time::parse_iso_date(text)) {
-    return std::chrono::sys_days(std::chrono::year_month_day(
-        std::chrono::year(date->year), std::chrono::month(date->month),
-        std::chrono::day(date->day)));
-  }
-  // YYYY-MM-DDTHH:MM:SSZ
-  if (text.size() != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
-      text[19] != 'Z') {
-    return std::nullopt;
-  }
-  const auto day = parse_time(text.substr(0, 10));
-  if (!day) return std::nullopt;
-  int fields[3] = {};
-  for (int i = 0; i < 3; ++i) {
-    const std::string_view digits = text.substr(11 + 3 * static_cast<std::size_t>(i), 2);
-    if (digits[0] < '0' || digits[0] > '9' || digits[1] < '0' || digits[1] > '9') {
-      return std::nullopt;
-    }
-    fields[i] = (digits[0] - '0') * 10 + (digits[1] - '0');
-  }
-  if (fields[0] > 23 || fields[1] > 59 || fields[2] > 59) return std::nullopt;
-  return *day + std::chrono::hours(fields[0]) + std::chrono::minutes(fields[1]) +
-         std::chrono::seconds(fields[2]);
-}
-
 }  // namespace lmsgw::app::ctl

@@ -60,4 +60,30 @@ std::chrono::system_clock::time_point from_unix_seconds(std::int64_t seconds) no
   return std::chrono::system_clock::time_point{std::chrono::seconds{seconds}};
 }
 
+std::optional<std::chrono::system_clock::time_point> parse_utc_time(
+    std::string_view text) noexcept {
+  const std::optional<sdk::CivilDate> date = parse_iso_date(text.substr(0, 10));
+  // system_clock counts nanoseconds in 64 bits: it ends in 2262.
+  if (!date || date->year < kMinUtcYear || date->year > kMaxUtcYear) return std::nullopt;
+  const std::chrono::system_clock::time_point day = std::chrono::sys_days(
+      std::chrono::year_month_day(std::chrono::year(date->year), std::chrono::month(date->month),
+                                  std::chrono::day(date->day)));
+  if (text.size() == 10) return day;
+  if (text.size() != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+      text[19] != 'Z') {
+    return std::nullopt;
+  }
+  int fields[3] = {};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string_view digits = text.substr(11 + 3 * i, 2);
+    if (digits[0] < '0' || digits[0] > '9' || digits[1] < '0' || digits[1] > '9') {
+      return std::nullopt;
+    }
+    fields[i] = (digits[0] - '0') * 10 + (digits[1] - '0');
+  }
+  if (fields[0] > 23 || fields[1] > 59 || fields[2] > 59) return std::nullopt;
+  return day + std::chrono::hours(fields[0]) + std::chrono::minutes(fields[1]) +
+         std::chrono::seconds(fields[2]);
+}
+
 }  // namespace lmsgw::time

@@ -37,6 +37,12 @@ std::optional<sdk::CivilDate> parse_iso_date(std::string_view text) noexcept;
 // "2026-11-24T08:00:00Z": whole seconds, UTC.
 std::string to_rfc3339_utc(std::chrono::system_clock::time_point when);
 
+// "2026-11-24" (00:00 UTC that day) or "2026-11-24T08:00:00Z" (RFC 3339, UTC, whole seconds),
+// years kMinUtcYear to kMaxUtcYear; nullopt on anything else.
+inline constexpr int kMinUtcYear = 1900;
+inline constexpr int kMaxUtcYear = 2200;
+std::optional<std::chrono::system_clock::time_point> parse_utc_time(std::string_view text) noexcept;
+
 std::int64_t to_unix_seconds(std::chrono::system_clock::time_point when) noexcept;
 std::chrono::system_clock::time_point from_unix_seconds(std::int64_t seconds) noexcept;
 

@@ -459,6 +459,17 @@ TEST_F(AdminApiTest, TheAuditExportShowsEachActionAndNoPersonalData) {
   EXPECT_THAT(call("GET", base + "/audit", springfield_).body,
               HasSubstr("\"action\":\"audit.exported\""));
   EXPECT_EQ(call("GET", base + "/audit?since=yesterday", springfield_).status, 400);
+
+  // `since` takes an RFC 3339 UTC time as well as a date.
+  const Answer from_time = call("GET", base + "/audit?since=2020-01-01T08:30:00Z", springfield_);
+  ASSERT_EQ(from_time.status, 200) << from_time.body;
+  EXPECT_THAT(from_time.body, HasSubstr("\"action\":\"district.revoked\""));
+  const Answer future = call("GET", base + "/audit?since=2199-01-01T00:00:00Z", springfield_);
+  ASSERT_EQ(future.status, 200) << future.body;
+  EXPECT_EQ(future.body, "");
+  EXPECT_EQ(call("GET", base + "/audit?since=2026-03-02T24:00:00Z", springfield_).status, 400);
+  EXPECT_EQ(call("GET", base + "/audit?since=2026-03-02T08:00:00%2B01:00", springfield_).status,
+            400);
 }
 
 TEST_F(AdminApiTest, ALegalHoldPlacedThroughTheApiKeepsAStudentUntilReleased) {

@@ -30,5 +30,18 @@ TEST(IsoDate, RoundTripsAndRejectsInvalidDates) {
   EXPECT_FALSE(parse_iso_date("20x5-03-04").has_value());
 }
 
+TEST(UtcTime, ParsesDatesAndRfc3339UtcTimes) {
+  // 2024-02-29T00:00:00Z and 2024-02-29T23:59:59Z
+  EXPECT_EQ(parse_utc_time("2024-02-29"), from_unix_seconds(1709164800));
+  EXPECT_EQ(parse_utc_time("2024-02-29T23:59:59Z"), from_unix_seconds(1709251199));
+  EXPECT_EQ(parse_utc_time("2024-02-29T00:00:00Z"), parse_utc_time("2024-02-29"));
+  for (const char* text : {"2023-02-29", "2024-02-29T24:00:00Z", "2024-02-29T23:60:00Z",
+                           "2024-02-29T23:59:59", "2024-02-29T23:59:59+01:00",
+                           "2024-02-29 23:59:59Z", "2024-02-29T2:59:59Z", "2999-01-01", "1800-01-01T00:00:00Z",
+                           "yesterday", ""}) {
+    EXPECT_FALSE(parse_utc_time(text).has_value()) << text;
+  }
+}
+
 }  // namespace
 }  // namespace lmsgw::time
