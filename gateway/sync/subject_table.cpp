@@ -50,9 +50,8 @@ SubjectTable::Fingerprint SubjectTable::fingerprint(std::string_view id) const n
   return out;
 }
 
-std::optional<std::int64_t> SubjectTable::find(std::string_view id) const {
+std::optional<std::int64_t> SubjectTable::find(const Fingerprint& print) const {
   if (slots_.empty()) return std::nullopt;
-  const Fingerprint print = fingerprint(id);
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = print.a & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
@@ -61,9 +60,8 @@ std::optional<std::int64_t> SubjectTable::find(std::string_view id) const {
   }
 }
 
-void SubjectTable::put(std::string_view id, std::int64_t value) {
+void SubjectTable::put(const Fingerprint& print, std::int64_t value) {
   if (slots_.empty()) slots_.resize(kInitialSlots);
-  const Fingerprint print = fingerprint(id);
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = print.a & mask;; i = (i + 1) & mask) {
     Slot& slot = slots_[i];

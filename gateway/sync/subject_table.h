@@ -17,10 +17,21 @@ namespace lmsgw::sync {
 // callers fall back to the database.
 class SubjectTable {
  public:
+  struct Fingerprint {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+  };
+
   explicit SubjectTable(std::size_t max_entries);
 
-  std::optional<std::int64_t> find(std::string_view id) const;
-  void put(std::string_view id, std::int64_t value);
+  // Reads only the keys fixed at construction, so another thread may fingerprint ids ahead of
+  // the thread that finds and puts them (a sync run's reading thread does).
+  Fingerprint fingerprint(std::string_view id) const noexcept;
+
+  std::optional<std::int64_t> find(const Fingerprint& print) const;
+  void put(const Fingerprint& print, std::int64_t value);
+  std::optional<std::int64_t> find(std::string_view id) const { return find(fingerprint(id)); }
+  void put(std::string_view id, std::int64_t value) { put(fingerprint(id), value); }
   std::size_t size() const noexcept { return size_; }
 
  private:
@@ -29,12 +40,7 @@ class SubjectTable {
     std::uint64_t b = 0;  // 0 in both: empty
     std::int64_t value = 0;
   };
-  struct Fingerprint {
-    std::uint64_t a;
-    std::uint64_t b;
-  };
 
-  Fingerprint fingerprint(std::string_view id) const noexcept;
   void grow();
 
   std::uint64_t key_a_;

@@ -10,11 +10,12 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "common/crypto.h"
 #include "common/time.h"
 #include "sync/run_lock.h"
 #include "sync/subject_table.h"
@@ -43,6 +44,29 @@ constexpr std::size_t kOutcomes = static_cast<std::size_t>(RecordOutcome::discar
 template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
+};
+
+// What the reading thread works out for a change before the writing thread applies it: the
+// ids' fingerprints, a section's keyed hash and a user's minimized account. Writing is the
+// slower half of a run, so whatever does not need the database is done beside the read.
+struct PreparedChange {
+  SubjectTable::Fingerprint user;     // user upserts and enrollments
+  SubjectTable::Fingerprint section;  // section upserts and enrollments
+  crypto::Digest section_hash{};      // section upserts
+  // User upserts of a district the connection maps (whether or not its sync stopped since).
+  std::optional<sdk::Result<identity::Minimized>> minimized;
+};
+
+// An enrollment resolved and waiting to be written with the rest of its group, in key order.
+struct PendingEnrollment {
+  std::int64_t section_key;
+  std::int64_t account_key;
+  sdk::Role role;
+};
+
+struct PreparedBatch {
+  sdk::SyncBatch batch;
+  std::vector<PreparedChange> changes;  // one per batch.changes entry
 };
 
 // Sections hash under their own namespace, apart from people.
@@ -86,6 +110,7 @@ class RunDriver {
         run_(std::move(started.run)),
         state_(std::move(started.state)),
         users_(SyncEngine::kMaxRememberedUsers),
+        sections_(SyncEngine::kMaxRememberedSections),
         sections_ns_(section_namespace(connection.identity_namespace)) {
     resuming_ = state_.open_mode.has_value() && !request.full;
     scope_.run_id = run_.id;
@@ -97,13 +122,14 @@ class RunDriver {
 
   sdk::Result<store::SyncRunRecord> execute() {
     std::string cursor = state_.cursor;
-    std::future<sdk::Result<sdk::SyncBatch>> next = fetch({cursor, request_.full});
+    std::future<sdk::Result<PreparedBatch>> next = fetch({cursor, request_.full});
     for (std::int64_t batch_number = 1;; ++batch_number) {
-      sdk::Result<sdk::SyncBatch> batch = next.get();
-      if (!batch) {
-        return fail_after(next, "plugin: " + std::string(sdk::to_string(batch.error().code)) +
-                                    ": " + batch.error().detail);
+      sdk::Result<PreparedBatch> prepared = next.get();
+      if (!prepared) {
+        return fail_after(next, "plugin: " + std::string(sdk::to_string(prepared.error().code)) +
+                                    ": " + prepared.error().detail);
       }
+      sdk::SyncBatch* batch = &prepared->batch;
       if (auto refused = check(*batch, cursor)) return fail_after(next, *refused);
       // The plugin reads the next batch while this one is written: a core each. A batch read
       // ahead and not applied is read again by the next run, from the persisted cursor.
@@ -111,31 +137,72 @@ class RunDriver {
       if (request_.stop != nullptr && request_.stop->load()) {
         return fail_after(next, "interrupted at a batch boundary (shutdown); the next run resumes");
       }
-      if (auto applied = apply(*batch, batch_number); !applied) {
+      if (auto applied = apply(*prepared, batch_number); !applied) {
         return fail_after(next, "store: " + applied.error().detail);
       }
       if (batch->finished) break;
       cursor = std::move(batch->next_cursor);
-      spent_ = std::move(*batch);
+      spent_ = std::move(*prepared);
     }
     return finish(store::SyncOutcome::succeeded);
   }
 
  private:
-  std::future<sdk::Result<sdk::SyncBatch>> fetch(sdk::SyncRequest request) {
-    sdk::SyncPlugin& plugin = plugin_;
+  std::future<sdk::Result<PreparedBatch>> fetch(sdk::SyncRequest request) {
     // The batch applied last is freed by the reading thread, which allocated it: the writing
     // thread, the slower of the two, would otherwise spend a tenth of its time in free().
-    return std::async(std::launch::async, [&plugin, request = std::move(request),
-                                           spent = std::exchange(spent_, std::nullopt)]() mutable {
-      spent.reset();
-      return plugin.next_batch(request);
-    });
+    return std::async(
+        std::launch::async,
+        [this, request = std::move(request),
+         spent = std::exchange(spent_, std::nullopt)]() mutable -> sdk::Result<PreparedBatch> {
+          spent.reset();
+          auto batch = plugin_.next_batch(request);
+          if (!batch) return batch.error();
+          return prepare(std::move(*batch));
+        });
+  }
+
+  // Runs on the reading thread: it reads only what no thread changes during a run (the
+  // connection's configuration, the minimizer, the tables' fingerprint keys).
+  PreparedBatch prepare(sdk::SyncBatch batch) const {
+    PreparedBatch out;
+    out.changes.resize(batch.changes.size());
+    const sdk::CivilDate today = time::earliest_civil_date(deps_.clock.now());
+    for (std::size_t i = 0; i < batch.changes.size(); ++i) {
+      PreparedChange& prepared = out.changes[i];
+      std::visit(
+          Overloaded{[&](const sdk::RosterUserUpsert& c) {
+                       prepared.user = users_.fingerprint(c.identity.subject);
+                       const std::optional<std::string> district =
+                           mapped_district(c.identity.provider_district);
+                       if (!district) return;
+                       identity::NamePolicy names;
+                       if (auto configured = deps_.districts.find(*district);
+                           configured != deps_.districts.end()) {
+                         names = configured->second.names;
+                       }
+                       prepared.minimized = deps_.minimizer.minimize(
+                           c.identity, connection_.identity_namespace, *district, names, today);
+                     },
+                     [&](const sdk::RosterSectionUpsert& c) {
+                       prepared.section = sections_.fingerprint(c.provider_id);
+                       prepared.section_hash =
+                           deps_.minimizer.identity_key(sections_ns_, c.provider_id).subject_hash;
+                     },
+                     [&](const sdk::RosterEnrollmentUpsert& c) {
+                       prepared.section = sections_.fingerprint(c.section_provider_id);
+                       prepared.user = users_.fingerprint(c.user_subject);
+                     },
+                     [](const sdk::RosterRemoval&) {}, [](const sdk::RosterDistrictRevoked&) {}},
+          batch.changes[i]);
+    }
+    out.batch = std::move(batch);
+    return out;
   }
 
   // The plugin is called by one thread at a time: a read under way finishes before the run ends.
   // Also commits the batches applied whole so far: a run keeps every batch it applied.
-  sdk::Result<store::SyncRunRecord> fail_after(std::future<sdk::Result<sdk::SyncBatch>>& pending,
+  sdk::Result<store::SyncRunRecord> fail_after(std::future<sdk::Result<PreparedBatch>>& pending,
                                                std::string reason) {
     if (pending.valid()) pending.wait();
     if (auto committed = commit_group(); !committed) {
@@ -147,11 +214,20 @@ class RunDriver {
   // Consecutive batches share a transaction until it holds kGroupChanges changes or has been
   // open kGroupTime: a commit writes every page the batches touched, and the large indexes'
   // pages are touched by every batch. Sign-ins wait at most that long for the write lock.
+  // The group's enrollments are written first, then each batch's record (its cursor and
+  // counts, the enrollments counted with the last batch), in one transaction.
   sdk::Result<void> commit_group() {
     if (!group_) return {};
+    if (auto written = write_group(*group_); !written) {
+      abandon_group();
+      return written.error();
+    }
     auto committed = group_->commit();
     group_.reset();
-    if (!committed) return committed.error();
+    if (!committed) {
+      abandon_group();
+      return committed.error();
+    }
     deps_.metrics.add(group_counts_);
     group_counts_.clear();
     if (group_revoked_) {
@@ -163,6 +239,30 @@ class RunDriver {
       }
     }
     return {};
+  }
+
+  sdk::Result<void> write_group(store::RosterBatch& tx) {
+    counts_.clear();
+    record_counts_ = {};
+    if (auto flushed = flush_enrollments(tx); !flushed) return flushed.error();
+    if (group_commits_.empty()) return {};
+    for (const auto& [key, n] : batch_counts()) group_commits_.back().counts[key] += n;
+    for (const store::BatchCommit& commit : group_commits_) {
+      if (auto recorded = tx.record(commit); !recorded) return recorded.error();
+      for (const auto& [key, n] : commit.counts) group_counts_[key] += n;
+    }
+    group_commits_.clear();
+    return {};
+  }
+
+  // A write failed part-way: the whole open group goes (the next run reads it again from the
+  // last committed cursor), so nothing of the failing batch stays.
+  void abandon_group() {
+    group_.reset();
+    group_commits_.clear();
+    pending_enrollments_.clear();
+    group_counts_.clear();
+    group_revoked_ = false;
   }
 
   // Why the batch cannot be applied, if it cannot.
@@ -189,14 +289,20 @@ class RunDriver {
     return std::nullopt;
   }
 
-  std::optional<std::string> district_for(const std::optional<std::string>& provider_district) {
-    std::optional<std::string> district;
-    if (connection_.district) {
-      district = connection_.district;
-    } else if (provider_district) {
+  // The district a record goes to by the connection's configuration alone.
+  std::optional<std::string> mapped_district(
+      const std::optional<std::string>& provider_district) const {
+    if (connection_.district) return connection_.district;
+    if (provider_district) {
       auto mapped = connection_.provider_districts.find(*provider_district);
-      if (mapped != connection_.provider_districts.end()) district = mapped->second;
+      if (mapped != connection_.provider_districts.end()) return mapped->second;
     }
+    return std::nullopt;
+  }
+
+  // ... and nullopt when this run no longer writes to it.
+  std::optional<std::string> district_for(const std::optional<std::string>& provider_district) {
+    std::optional<std::string> district = mapped_district(provider_district);
     if (district && state_.stopped_districts.contains(*district)) return std::nullopt;
     return district;
   }
@@ -245,48 +351,37 @@ class RunDriver {
   }
 
   sdk::Result<std::optional<std::int64_t>> account_for(store::RosterBatch& tx,
-                                                       std::string_view subject) {
-    if (auto known = users_.find(subject)) return std::optional<std::int64_t>(*known);
+                                                       std::string_view subject,
+                                                       const SubjectTable::Fingerprint& print) {
+    if (auto known = users_.find(print)) return std::optional<std::int64_t>(*known);
     auto found = tx.find_account(
         deps_.minimizer.identity_key(connection_.identity_namespace, subject).subject_hash);
     if (!found) return found.error();
-    if (*found) users_.put(subject, **found);
+    if (*found) users_.put(print, **found);
     return *found;
   }
 
   sdk::Result<std::optional<std::int64_t>> section_for(store::RosterBatch& tx,
-                                                       const std::string& provider_id) {
-    if (auto known = sections_.find(provider_id); known != sections_.end()) {
-      return std::optional<std::int64_t>(known->second);
-    }
+                                                       std::string_view provider_id,
+                                                       const SubjectTable::Fingerprint& print) {
+    if (auto known = sections_.find(print)) return std::optional<std::int64_t>(*known);
     auto found =
         tx.find_section(deps_.minimizer.identity_key(sections_ns_, provider_id).subject_hash);
     if (!found) return found.error();
-    if (*found) remember_section(provider_id, **found);
+    if (*found) sections_.put(print, **found);
     return *found;
   }
 
-  void remember_section(const std::string& provider_id, std::int64_t key) {
-    if (sections_.size() < SyncEngine::kMaxRememberedSections || sections_.contains(provider_id)) {
-      sections_[provider_id] = key;
-    }
-  }
-
   sdk::Result<void> apply_user(store::RosterBatch& tx, const sdk::RosterUserUpsert& upsert,
-                               std::int64_t batch_number, std::size_t index) {
+                               const PreparedChange& prepared, std::int64_t batch_number,
+                               std::size_t index) {
     const sdk::ExternalIdentity& identity = upsert.identity;
-    const std::optional<std::string> district = district_for(identity.provider_district);
-    if (!district) {
+    if (!district_for(identity.provider_district) || !prepared.minimized) {
       count("users", RecordOutcome::discarded);
-      if (!identity.subject.empty()) users_.put(identity.subject, kDiscarded);
+      if (!identity.subject.empty()) users_.put(prepared.user, kDiscarded);
       return {};
     }
-    identity::NamePolicy names;
-    if (auto configured = deps_.districts.find(*district); configured != deps_.districts.end()) {
-      names = configured->second.names;
-    }
-    auto minimized = deps_.minimizer.minimize(identity, connection_.identity_namespace, *district,
-                                              names, minimizer_today_);
+    const sdk::Result<identity::Minimized>& minimized = *prepared.minimized;
     if (!minimized) {
       // The minimizer's reasons name the rule, never a value.
       reject(batch_number, index, "users", minimized.error().detail);
@@ -295,12 +390,13 @@ class RunDriver {
     auto written = tx.upsert_user(*minimized);
     if (!written) return written.error();
     count("users", written->outcome);
-    users_.put(identity.subject, written->account_key);
+    users_.put(prepared.user, written->account_key);
     return {};
   }
 
   sdk::Result<void> apply_section(store::RosterBatch& tx, const sdk::RosterSectionUpsert& upsert,
-                                  std::int64_t batch_number, std::size_t index) {
+                                  const PreparedChange& prepared, std::int64_t batch_number,
+                                  std::size_t index) {
     if (upsert.provider_id.empty()) {
       reject(batch_number, index, "sections", "section without an id");
       return {};
@@ -308,25 +404,25 @@ class RunDriver {
     const std::optional<std::string> district = district_for(upsert.provider_district);
     if (!district) {
       count("sections", RecordOutcome::discarded);
-      remember_section(upsert.provider_id, kDiscarded);
+      sections_.put(prepared.section, kDiscarded);
       return {};
     }
-    auto written = tx.upsert_section(
-        deps_.minimizer.identity_key(sections_ns_, upsert.provider_id).subject_hash, *district);
+    auto written = tx.upsert_section(prepared.section_hash, *district);
     if (!written) return written.error();
     count("sections", written->outcome);
-    remember_section(upsert.provider_id, written->section_key);
+    sections_.put(prepared.section, written->section_key);
     return {};
   }
 
   // Resolves both ends of an enrollment; nullopt (after counting) when it cannot be applied.
   sdk::Result<std::optional<std::pair<std::int64_t, std::int64_t>>> enrollment_ends(
-      store::RosterBatch& tx, const std::string& section_id, std::string_view user_subject,
-      std::int64_t batch_number, std::size_t index) {
+      store::RosterBatch& tx, std::string_view section_id,
+      const SubjectTable::Fingerprint& section_print, std::string_view user_subject,
+      const SubjectTable::Fingerprint& user_print, std::int64_t batch_number, std::size_t index) {
     using Ends = std::optional<std::pair<std::int64_t, std::int64_t>>;
-    auto section = section_for(tx, section_id);
+    auto section = section_for(tx, section_id, section_print);
     if (!section) return section.error();
-    auto account = account_for(tx, user_subject);
+    auto account = account_for(tx, user_subject, user_print);
     if (!account) return account.error();
     if ((*section && **section == kDiscarded) || (*account && **account == kDiscarded)) {
       count("enrollments", RecordOutcome::discarded);
@@ -345,23 +441,44 @@ class RunDriver {
 
   sdk::Result<void> apply_enrollment(store::RosterBatch& tx,
                                      const sdk::RosterEnrollmentUpsert& upsert,
-                                     std::int64_t batch_number, std::size_t index) {
-    auto ends =
-        enrollment_ends(tx, upsert.section_provider_id, upsert.user_subject, batch_number, index);
+                                     const PreparedChange& prepared, std::int64_t batch_number,
+                                     std::size_t index) {
+    auto ends = enrollment_ends(tx, upsert.section_provider_id, prepared.section,
+                                upsert.user_subject, prepared.user, batch_number, index);
     if (!ends) return ends.error();
     if (!*ends) return {};
-    auto written = tx.upsert_enrollment((*ends)->first, (*ends)->second, upsert.role);
-    if (!written) return written.error();
-    count("enrollments", *written);
+    pending_enrollments_.push_back({(*ends)->first, (*ends)->second, upsert.role});
+    return {};
+  }
+
+  // Writes the group's enrollments sorted by the table's key: in arrival order each one lands
+  // on a random page of a table of millions of rows, sorted they walk its pages in order.
+  // Runs before anything else touches enrollments (removals, revocations, the sweep) and
+  // before the group commits, so the outcome is what applying them one by one would give; the
+  // stable sort keeps repeats of one enrollment in their order.
+  sdk::Result<void> flush_enrollments(store::RosterBatch& tx) {
+    std::stable_sort(pending_enrollments_.begin(), pending_enrollments_.end(),
+                     [](const PendingEnrollment& a, const PendingEnrollment& b) {
+                       return std::tie(a.section_key, a.account_key) <
+                              std::tie(b.section_key, b.account_key);
+                     });
+    for (const PendingEnrollment& pending : pending_enrollments_) {
+      auto written = tx.upsert_enrollment(pending.section_key, pending.account_key, pending.role);
+      if (!written) return written.error();
+      count("enrollments", *written);
+    }
+    pending_enrollments_.clear();
     return {};
   }
 
   sdk::Result<void> apply_removal(store::RosterBatch& tx, const sdk::RosterRemoval& removal,
                                   std::int64_t batch_number, std::size_t index) {
+    if (auto flushed = flush_enrollments(tx); !flushed) return flushed.error();
     const std::string_view kind = kind_of(removal.kind);
     switch (removal.kind) {
       case sdk::RosterRecordKind::user: {
-        auto account = account_for(tx, removal.provider_id);
+        auto account =
+            account_for(tx, removal.provider_id, users_.fingerprint(removal.provider_id));
         if (!account) return account.error();
         if (!*account || **account == kDiscarded) {
           count(kind, *account ? RecordOutcome::discarded : RecordOutcome::unchanged);
@@ -375,7 +492,8 @@ class RunDriver {
         return {};
       }
       case sdk::RosterRecordKind::section: {
-        auto section = section_for(tx, removal.provider_id);
+        auto section =
+            section_for(tx, removal.provider_id, sections_.fingerprint(removal.provider_id));
         if (!section) return section.error();
         if (!*section || **section == kDiscarded) {
           count(kind, *section ? RecordOutcome::discarded : RecordOutcome::unchanged);
@@ -393,9 +511,11 @@ class RunDriver {
           reject(batch_number, index, kind, "enrollment removal id is not <section>/<user>");
           return {};
         }
-        auto ends = enrollment_ends(tx, removal.provider_id.substr(0, slash),
-                                    std::string_view(removal.provider_id).substr(slash + 1),
-                                    batch_number, index);
+        const std::string_view section_id = std::string_view(removal.provider_id).substr(0, slash);
+        const std::string_view user_subject =
+            std::string_view(removal.provider_id).substr(slash + 1);
+        auto ends = enrollment_ends(tx, section_id, sections_.fingerprint(section_id), user_subject,
+                                    users_.fingerprint(user_subject), batch_number, index);
         if (!ends) return ends.error();
         if (!*ends) return {};
         auto removed = tx.remove_enrollment((*ends)->first, (*ends)->second);
@@ -410,6 +530,7 @@ class RunDriver {
 
   sdk::Result<void> apply_district_revoked(store::RosterBatch& tx,
                                            const sdk::RosterDistrictRevoked& revoked) {
+    if (auto flushed = flush_enrollments(tx); !flushed) return flushed.error();
     std::optional<std::string> district;
     if (connection_.district) {
       district = connection_.district;
@@ -434,24 +555,20 @@ class RunDriver {
     return {};
   }
 
-  sdk::Result<void> apply(const sdk::SyncBatch& batch, std::int64_t batch_number) {
+  sdk::Result<void> apply(const PreparedBatch& prepared, std::int64_t batch_number) {
+    const sdk::SyncBatch& batch = prepared.batch;
     if (!group_) {
       const auto now = deps_.clock.now();
       scope_.now = now;
       scope_.today = time::civil_date_utc(now);
-      minimizer_today_ = time::earliest_civil_date(now);
       auto opened = deps_.roster.begin_batch(scope_);
       if (!opened) return opened.error();
       group_ = std::move(*opened);
       group_started_ = std::chrono::steady_clock::now();
       group_changes_ = 0;
     }
-    if (auto applied = apply_batch(*group_, batch, batch_number); !applied) {
-      // A write failed part-way: the whole open group goes (the next run reads it again from
-      // the last committed cursor), so nothing of the failing batch stays.
-      group_.reset();
-      group_counts_.clear();
-      group_revoked_ = false;
+    if (auto applied = apply_batch(*group_, prepared, batch_number); !applied) {
+      abandon_group();
       return applied.error();
     }
     group_changes_ += batch.changes.size();
@@ -462,8 +579,9 @@ class RunDriver {
     return {};
   }
 
-  sdk::Result<void> apply_batch(store::RosterBatch& tx, const sdk::SyncBatch& batch,
+  sdk::Result<void> apply_batch(store::RosterBatch& tx, const PreparedBatch& prepared,
                                 std::int64_t batch_number) {
+    const sdk::SyncBatch& batch = prepared.batch;
     counts_.clear();
     record_counts_ = {};
     rejections_.clear();
@@ -471,12 +589,14 @@ class RunDriver {
     for (std::size_t i = 0; i < batch.changes.size(); ++i) {
       auto applied = std::visit(
           Overloaded{
-              [&](const sdk::RosterUserUpsert& c) { return apply_user(tx, c, batch_number, i); },
+              [&](const sdk::RosterUserUpsert& c) {
+                return apply_user(tx, c, prepared.changes[i], batch_number, i);
+              },
               [&](const sdk::RosterSectionUpsert& c) {
-                return apply_section(tx, c, batch_number, i);
+                return apply_section(tx, c, prepared.changes[i], batch_number, i);
               },
               [&](const sdk::RosterEnrollmentUpsert& c) {
-                return apply_enrollment(tx, c, batch_number, i);
+                return apply_enrollment(tx, c, prepared.changes[i], batch_number, i);
               },
               [&](const sdk::RosterRemoval& c) { return apply_removal(tx, c, batch_number, i); },
               [&](const sdk::RosterDistrictRevoked& c) { return apply_district_revoked(tx, c); }},
@@ -491,6 +611,7 @@ class RunDriver {
       count(bounded_file_kind(file), RecordOutcome::discarded, n);
     }
     if (batch.finished && mode_ == store::SyncMode::snapshot) {
+      if (auto flushed = flush_enrollments(tx); !flushed) return flushed.error();
       auto swept = tx.sweep();
       if (!swept) return swept.error();
       count("users", RecordOutcome::removed, swept->users);
@@ -504,8 +625,7 @@ class RunDriver {
     commit.finished = batch.finished;
     commit.counts = batch_counts();
     commit.rejections = std::move(rejections_);
-    if (auto recorded = tx.record(commit); !recorded) return recorded.error();
-    for (const auto& [key, n] : commit.counts) group_counts_[key] += n;
+    group_commits_.push_back(std::move(commit));
     group_revoked_ = group_revoked_ || revoked_;
     return {};
   }
@@ -542,16 +662,17 @@ class RunDriver {
   bool resuming_ = false;
   std::optional<store::SyncMode> mode_;
   SubjectTable users_;
-  std::unordered_map<std::string, std::int64_t> sections_;
+  SubjectTable sections_;
   std::string sections_ns_;
-  std::optional<sdk::SyncBatch> spent_;
+  std::optional<PreparedBatch> spent_;
   std::set<std::string, std::less<>> file_kinds_;
-  sdk::CivilDate minimizer_today_;
   RunCounts counts_;
   std::array<std::array<std::uint64_t, kOutcomes>, kRecordKinds.size()> record_counts_{};
   std::vector<sdk::RejectedRecord> rejections_;
   bool revoked_ = false;
   std::unique_ptr<store::RosterBatch> group_;
+  std::vector<store::BatchCommit> group_commits_;
+  std::vector<PendingEnrollment> pending_enrollments_;
   std::chrono::steady_clock::time_point group_started_{};
   std::size_t group_changes_ = 0;
   RunCounts group_counts_;

@@ -166,6 +166,49 @@ TEST(SyncEngineTest, ADeltaRemovalAndAReturn) {
   EXPECT_EQ(h.count("sections WHERE left_roster_on IS NOT NULL"), 0);
 }
 
+// Enrollments are written in key order when their group commits, yet the outcome is that of
+// applying the changes one by one: a removal sees the upsert before it, a repeat updates.
+TEST(SyncEngineTest, EnrollmentsWrittenInKeyOrderKeepTheOrderOfChanges) {
+  SyncHarness h;
+  h.plugin.script({batch({user("s1"), user("s2"), section("c1"), section("c2"),
+                          enrollment("c2", "s1"), enrollment("c1", "s2"), enrollment("c1", "s1"),
+                          removal(RosterRecordKind::enrollment, "c2/s1"),
+                          enrollment("c1", "s1", Role::teacher)},
+                         false),
+                   batch({enrollment("c2", "s2"), enrollment("c1", "s2")}, false)});
+  const store::SyncRunRecord run = h.run();
+  ASSERT_EQ(run.outcome, SyncOutcome::succeeded) << run.error;
+  EXPECT_EQ(count_of(run, "enrollments", "created"), 4u);  // c2/s1, c1/s2, c1/s1, c2/s2
+  EXPECT_EQ(count_of(run, "enrollments", "removed"), 1u);
+  EXPECT_EQ(count_of(run, "enrollments", "updated"), 1u);    // c1/s1 became a teacher's
+  EXPECT_EQ(count_of(run, "enrollments", "unchanged"), 1u);  // c1/s2 again
+  EXPECT_EQ(h.count("enrollments"), 3);
+  EXPECT_EQ(h.count("enrollments WHERE role = " + std::to_string(static_cast<int>(Role::teacher))),
+            1);
+}
+
+TEST(SyncEngineTest, AFailureWritingTheGroupsEnrollmentsAppliesNothingOfTheGroup) {
+  SyncHarness h;
+  h.plugin.script(
+      {batch({user("s1"), section("c1")}, false), batch({enrollment("c1", "s1")}, false)});
+  h.exec(
+      "CREATE TRIGGER fail_enrollment BEFORE INSERT ON enrollments "
+      "BEGIN SELECT RAISE(ABORT, 'injected'); END");
+  const store::SyncRunRecord failed = h.run();
+  EXPECT_EQ(failed.outcome, SyncOutcome::failed);
+  EXPECT_THAT(failed.error, HasSubstr("store: "));
+  EXPECT_EQ(failed.batches, 0);
+  EXPECT_EQ(h.count("accounts"), 0);
+  EXPECT_EQ(h.count("sections"), 0);
+  EXPECT_EQ(h.scalar("SELECT cursor FROM sync_connections"), "");
+
+  h.exec("DROP TRIGGER fail_enrollment");
+  const store::SyncRunRecord next = h.run();
+  ASSERT_EQ(next.outcome, SyncOutcome::succeeded) << next.error;
+  EXPECT_EQ(count_of(next, "enrollments", "created"), 1u);
+  EXPECT_EQ(next.batches, 2);
+}
+
 // Roster account and section ids sort in the order they were minted (a bulk import appends to
 // their UNIQUE indexes), and stay random opaque ids of the same characters as before.
 TEST(SyncEngineTest, RosterIdsSortInMintingOrder) {
