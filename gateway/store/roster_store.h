@@ -211,8 +211,8 @@ struct SqliteRosterOptions {
   // Page cache of this connection; a bulk import touches every page of the large indexes.
   std::int64_t cache_mebibytes = 64;
   int busy_timeout_ms = 10'000;
-  // Write-ahead log pages after which a commit checkpoints (4 KiB pages).
-  int checkpoint_pages = 16'384;
+  // Write-ahead log size after which a commit checkpoints.
+  std::int64_t checkpoint_mebibytes = 64;
 };
 
 // Its own connection to the database open_sqlite_store() migrated (refused otherwise), so a

@@ -53,8 +53,9 @@ struct PreparedChange {
   SubjectTable::Fingerprint user;     // user upserts and enrollments
   SubjectTable::Fingerprint section;  // section upserts and enrollments
   crypto::Digest section_hash{};      // section upserts
-  // User upserts of a district the connection maps (whether or not its sync stopped since).
-  std::optional<sdk::Result<identity::Minimized>> minimized;
+  // User upserts of a district the connection maps (whether or not its sync stopped since);
+  // apart, as most changes are enrollments and a batch's changes are held twice over.
+  std::unique_ptr<const sdk::Result<identity::Minimized>> minimized;
 };
 
 // An enrollment resolved and waiting to be written with the rest of its group, in key order.
@@ -62,6 +63,7 @@ struct PendingEnrollment {
   std::int64_t section_key;
   std::int64_t account_key;
   sdk::Role role;
+  std::uint32_t arrival;  // repeats of one enrollment keep their order
 };
 
 struct PreparedBatch {
@@ -181,8 +183,9 @@ class RunDriver {
                            configured != deps_.districts.end()) {
                          names = configured->second.names;
                        }
-                       prepared.minimized = deps_.minimizer.minimize(
-                           c.identity, connection_.identity_namespace, *district, names, today);
+                       prepared.minimized = std::make_unique<sdk::Result<identity::Minimized>>(
+                           deps_.minimizer.minimize(c.identity, connection_.identity_namespace,
+                                                    *district, names, today));
                      },
                      [&](const sdk::RosterSectionUpsert& c) {
                        prepared.section = sections_.fingerprint(c.provider_id);
@@ -447,21 +450,22 @@ class RunDriver {
                                 upsert.user_subject, prepared.user, batch_number, index);
     if (!ends) return ends.error();
     if (!*ends) return {};
-    pending_enrollments_.push_back({(*ends)->first, (*ends)->second, upsert.role});
+    if (pending_enrollments_.capacity() == 0) pending_enrollments_.reserve(kGroupChanges);
+    pending_enrollments_.push_back({(*ends)->first, (*ends)->second, upsert.role,
+                                    static_cast<std::uint32_t>(pending_enrollments_.size())});
     return {};
   }
 
   // Writes the group's enrollments sorted by the table's key: in arrival order each one lands
   // on a random page of a table of millions of rows, sorted they walk its pages in order.
   // Runs before anything else touches enrollments (removals, revocations, the sweep) and
-  // before the group commits, so the outcome is what applying them one by one would give; the
-  // stable sort keeps repeats of one enrollment in their order.
+  // before the group commits, so the outcome is what applying them one by one would give.
   sdk::Result<void> flush_enrollments(store::RosterBatch& tx) {
-    std::stable_sort(pending_enrollments_.begin(), pending_enrollments_.end(),
-                     [](const PendingEnrollment& a, const PendingEnrollment& b) {
-                       return std::tie(a.section_key, a.account_key) <
-                              std::tie(b.section_key, b.account_key);
-                     });
+    std::sort(pending_enrollments_.begin(), pending_enrollments_.end(),
+              [](const PendingEnrollment& a, const PendingEnrollment& b) {
+                return std::tie(a.section_key, a.account_key, a.arrival) <
+                       std::tie(b.section_key, b.account_key, b.arrival);
+              });
     for (const PendingEnrollment& pending : pending_enrollments_) {
       auto written = tx.upsert_enrollment(pending.section_key, pending.account_key, pending.role);
       if (!written) return written.error();

@@ -1051,10 +1051,15 @@ sdk::Result<std::unique_ptr<RosterStore>> open_sqlite_roster_store(
   }
   // Each checkpoint syncs the file; at the default (every 1000 pages, about one batch) a bulk
   // import would spend most of its time waiting for the disk.
-  const std::string checkpoint =
-      "PRAGMA wal_autocheckpoint = " + std::to_string(options.checkpoint_pages);
-  if (auto set = exec(db->get(), checkpoint.c_str(), "wal autocheckpoint"); !set) {
-    return set.error();
+  auto page_size = Statement::prepare(db->get(), "PRAGMA page_size", "page size");
+  if (!page_size) return page_size.error();
+  auto page_row = page_size->step();
+  if (!page_row) return page_row.error();
+  if (!*page_row || page_size->int64(0) <= 0) return sqlite_error("roster", "no page size");
+  const auto checkpoint_pages = static_cast<int>(
+      std::max<std::int64_t>(1, options.checkpoint_mebibytes * 1024 * 1024 / page_size->int64(0)));
+  if (sqlite3_wal_autocheckpoint(db->get(), checkpoint_pages) != SQLITE_OK) {
+    return sqlite_error(db->get(), "wal autocheckpoint");
   }
   if (auto temp = exec(db->get(), "PRAGMA temp_store = MEMORY", "temp store"); !temp) {
     return temp.error();

@@ -499,6 +499,15 @@ sdk::Result<Connection> open_database(const SqliteOptions& options) {
   }
   auto version = read_schema_version(db.get());
   if (!version) return version.error();
+  if (*version == 0 && options.migrate) {
+    // A new database gets 16 KiB pages (SQLite's default is 4 KiB), set before WAL mode fixes
+    // the size. Measured on the 1M-user roster import and the 100,000-student disposal: B-trees
+    // a level shallower, fewer page headers and WAL frames to write, about a tenth less time
+    // for both. A database created with smaller pages keeps them.
+    if (auto sized = exec(db.get(), "PRAGMA page_size = 16384", "page size"); !sized) {
+      return sized.error();
+    }
+  }
   if (*version > kLatestVersion) return newer_schema_error(*version);
   if (*version < kLatestVersion && !options.migrate) {
     return sdk::Error{sdk::ErrorCode::internal,
