@@ -37,6 +37,17 @@ std::string read_bytes(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// A store failure in a group of batches: the run failed, and nothing of the group stayed.
+void expect_nothing_applied(SyncHarness& h, const store::SyncRunRecord& failed) {
+  EXPECT_EQ(failed.outcome, SyncOutcome::failed);
+  EXPECT_THAT(failed.error, HasSubstr("store: "));
+  EXPECT_EQ(failed.batches, 0);
+  EXPECT_EQ(h.count("accounts"), 0);
+  EXPECT_EQ(h.count("sections"), 0);
+  EXPECT_EQ(h.count("sync_run_counts WHERE run_id = " + std::to_string(failed.id)), 0);
+  EXPECT_EQ(h.scalar("SELECT cursor FROM sync_connections"), "");
+}
+
 TEST(SyncEngineTest, CountsMatchTheInputAndASecondRunChangesNothing) {
   SyncHarness h;
   h.plugin.batches = small_district(true);
@@ -194,13 +205,7 @@ TEST(SyncEngineTest, AFailureWritingTheGroupsEnrollmentsAppliesNothingOfTheGroup
   h.exec(
       "CREATE TRIGGER fail_enrollment BEFORE INSERT ON enrollments "
       "BEGIN SELECT RAISE(ABORT, 'injected'); END");
-  const store::SyncRunRecord failed = h.run();
-  EXPECT_EQ(failed.outcome, SyncOutcome::failed);
-  EXPECT_THAT(failed.error, HasSubstr("store: "));
-  EXPECT_EQ(failed.batches, 0);
-  EXPECT_EQ(h.count("accounts"), 0);
-  EXPECT_EQ(h.count("sections"), 0);
-  EXPECT_EQ(h.scalar("SELECT cursor FROM sync_connections"), "");
+  expect_nothing_applied(h, h.run());
 
   h.exec("DROP TRIGGER fail_enrollment");
   const store::SyncRunRecord next = h.run();
@@ -300,15 +305,8 @@ TEST(SyncEngineTest, AStoreFailureMidBatchAppliesNothingOfThatBatch) {
   h.exec(
       "CREATE TRIGGER fail_second_section BEFORE INSERT ON sections "
       "WHEN (SELECT count(*) FROM sections) >= 1 BEGIN SELECT RAISE(ABORT, 'injected'); END");
-  const store::SyncRunRecord failed = h.run();
-  EXPECT_EQ(failed.outcome, SyncOutcome::failed);
-  EXPECT_THAT(failed.error, HasSubstr("store: "));
   // Batch 1 shared the failing batch's transaction: it goes too, and so does its cursor.
-  EXPECT_EQ(failed.batches, 0);
-  EXPECT_EQ(h.count("accounts"), 0);
-  EXPECT_EQ(h.count("sections"), 0);
-  EXPECT_EQ(h.count("sync_run_counts WHERE run_id = " + std::to_string(failed.id)), 0);
-  EXPECT_EQ(h.scalar("SELECT cursor FROM sync_connections"), "");
+  expect_nothing_applied(h, h.run());
 
   h.exec("DROP TRIGGER fail_second_section");
   const store::SyncRunRecord next = h.run();
