@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <future>
 #include <memory>
 #include <optional>
 #include <set>
@@ -17,6 +16,7 @@
 
 #include "common/crypto.h"
 #include "common/time.h"
+#include "sync/read_ahead.h"
 #include "sync/run_lock.h"
 #include "sync/subject_table.h"
 
@@ -33,6 +33,9 @@ constexpr std::int64_t kDiscarded = -1;
 // often and spent a tenth more CPU rewriting the random-keyed indexes' pages.
 constexpr std::size_t kGroupChanges = 200'000;
 constexpr auto kGroupTime = std::chrono::seconds(1);
+// Batches the plugin may read ahead of the one being written: enough to keep reading through a
+// group's commit.
+constexpr std::size_t kReadAheadBatches = 2;
 // Distinct file names a run counts on their own; any further ones count as "other files".
 constexpr std::size_t kMaxFileKinds = 64;
 constexpr std::size_t kMaxFileKindBytes = 64;
@@ -124,46 +127,41 @@ class RunDriver {
 
   sdk::Result<store::SyncRunRecord> execute() {
     std::string cursor = state_.cursor;
-    std::future<sdk::Result<PreparedBatch>> next = fetch({cursor, request_.full});
+    // The plugin reads ahead while batches are written: a core each.
+    ReadAhead<PreparedBatch> reader(
+        [this](const sdk::SyncRequest& request) -> sdk::Result<PreparedBatch> {
+          auto batch = plugin_.next_batch(request);
+          if (!batch) return batch.error();
+          return prepare(std::move(*batch));
+        },
+        [](const PreparedBatch& prepared) -> std::optional<sdk::SyncRequest> {
+          if (prepared.batch.finished) return std::nullopt;
+          return sdk::SyncRequest{prepared.batch.next_cursor, false};
+        },
+        {cursor, request_.full}, kReadAheadBatches);
     for (std::int64_t batch_number = 1;; ++batch_number) {
-      sdk::Result<PreparedBatch> prepared = next.get();
+      sdk::Result<PreparedBatch> prepared = reader.next();
       if (!prepared) {
-        return fail_after(next, "plugin: " + std::string(sdk::to_string(prepared.error().code)) +
-                                    ": " + prepared.error().detail);
+        return fail_after(reader, "plugin: " + std::string(sdk::to_string(prepared.error().code)) +
+                                      ": " + prepared.error().detail);
       }
-      sdk::SyncBatch* batch = &prepared->batch;
-      if (auto refused = check(*batch, cursor)) return fail_after(next, *refused);
-      // The plugin reads the next batch while this one is written: a core each. A batch read
-      // ahead and not applied is read again by the next run, from the persisted cursor.
-      if (!batch->finished) next = fetch({batch->next_cursor, false});
+      const sdk::SyncBatch& batch = prepared->batch;
+      if (auto refused = check(batch, cursor)) return fail_after(reader, *refused);
       if (request_.stop != nullptr && request_.stop->load()) {
-        return fail_after(next, "interrupted at a batch boundary (shutdown); the next run resumes");
+        return fail_after(reader,
+                          "interrupted at a batch boundary (shutdown); the next run resumes");
       }
       if (auto applied = apply(*prepared, batch_number); !applied) {
-        return fail_after(next, "store: " + applied.error().detail);
+        return fail_after(reader, "store: " + applied.error().detail);
       }
-      if (batch->finished) break;
-      cursor = std::move(batch->next_cursor);
-      spent_ = std::move(*prepared);
+      if (batch.finished) break;
+      cursor = batch.next_cursor;
+      reader.recycle(std::move(*prepared));
     }
     return finish(store::SyncOutcome::succeeded);
   }
 
  private:
-  std::future<sdk::Result<PreparedBatch>> fetch(sdk::SyncRequest request) {
-    // The batch applied last is freed by the reading thread, which allocated it: the writing
-    // thread, the slower of the two, would otherwise spend a tenth of its time in free().
-    return std::async(
-        std::launch::async,
-        [this, request = std::move(request),
-         spent = std::exchange(spent_, std::nullopt)]() mutable -> sdk::Result<PreparedBatch> {
-          spent.reset();
-          auto batch = plugin_.next_batch(request);
-          if (!batch) return batch.error();
-          return prepare(std::move(*batch));
-        });
-  }
-
   // Runs on the reading thread: it reads only what no thread changes during a run (the
   // connection's configuration, the minimizer, the tables' fingerprint keys).
   PreparedBatch prepare(sdk::SyncBatch batch) const {
@@ -205,9 +203,9 @@ class RunDriver {
 
   // The plugin is called by one thread at a time: a read under way finishes before the run ends.
   // Also commits the batches applied whole so far: a run keeps every batch it applied.
-  sdk::Result<store::SyncRunRecord> fail_after(std::future<sdk::Result<PreparedBatch>>& pending,
+  sdk::Result<store::SyncRunRecord> fail_after(ReadAhead<PreparedBatch>& reader,
                                                std::string reason) {
-    if (pending.valid()) pending.wait();
+    reader.stop();
     if (auto committed = commit_group(); !committed) {
       reason += "; committing the batches before it failed too: " + committed.error().detail;
     }
@@ -668,7 +666,6 @@ class RunDriver {
   SubjectTable users_;
   SubjectTable sections_;
   std::string sections_ns_;
-  std::optional<PreparedBatch> spent_;
   std::set<std::string, std::less<>> file_kinds_;
   RunCounts counts_;
   std::array<std::array<std::uint64_t, kOutcomes>, kRecordKinds.size()> record_counts_{};
