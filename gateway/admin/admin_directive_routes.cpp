@@ -77,26 +77,6 @@ boost::json::object job_json(const store::DisposalJob& job) {
                                              : boost::json::value(nullptr)}};
 }
 
-// The directive module's validation error, without any value the document held: the field and
-// what is wrong with it, never what was sent (an unknown category's name, a past date).
-std::string directive_error_detail(std::string detail) {
-  constexpr std::string_view kUnknownCategory = "unknown category \"";
-  if (const auto at = detail.find(kUnknownCategory); at != std::string::npos) {
-    const auto close = detail.find("\" (known:", at + kUnknownCategory.size());
-    if (close != std::string::npos) {
-      detail.replace(at, close + 1 - at, "unknown category");
-    } else {
-      detail.resize(at + kUnknownCategory.size() - 2);
-    }
-  }
-  constexpr std::string_view kPast = " is in the past";
-  if (const auto past = detail.find(kPast); past != std::string::npos) {
-    const auto date = detail.rfind("date ", past);
-    if (date != std::string::npos) detail.erase(date + 4, past - (date + 4));
-  }
-  return detail;
-}
-
 std::optional<std::size_t> list_limit(const http::Request& request, std::size_t fallback,
                                       std::size_t max) {
   const auto params = query_params(request);
@@ -209,7 +189,7 @@ http::Response AdminDirectiveRoutes::set_directive(const http::Request& request,
   auto written = deps_.directives.set(district, request.body, principal.actor());
   if (!written) {
     if (written.error().code == sdk::ErrorCode::invalid_request) {
-      return json_error(400, "invalid_request", directive_error_detail(written.error().detail));
+      return json_error(400, "invalid_request", written.error().detail);
     }
     return json_error(written.error());
   }

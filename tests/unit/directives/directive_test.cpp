@@ -76,7 +76,7 @@ TEST(DirectiveTest, RefusesUnknownFields) {
 
 TEST(DirectiveTest, RefusesUnknownAndRepeatedCategories) {
   EXPECT_THAT(error_of(R"({"partial": [{"categories": ["sections", "grades"]}]})"),
-              HasSubstr("partial[0].categories[1]: unknown category \"grades\""));
+              HasSubstr("partial[0].categories[1]: unknown category (known: "));
   EXPECT_THAT(error_of(R"({"partial": [{"categories": ["sections", "sections"]}]})"),
               HasSubstr("partial[0].categories[1]: listed twice"));
   EXPECT_THAT(error_of(R"({"partial": [{"categories": []}]})"),
@@ -87,14 +87,14 @@ TEST(DirectiveTest, RefusesUnknownAndRepeatedCategories) {
 
 TEST(DirectiveTest, RefusesPastAndMalformedDates) {
   EXPECT_THAT(error_of(R"({"delete_all_by": "2026-03-09"})"),
-              HasSubstr("delete_all_by: date 2026-03-09 is in the past"));
+              HasSubstr("delete_all_by: date is in the past"));
   EXPECT_THAT(error_of(R"({"delete_all_by": "2026-02-30"})"),
               HasSubstr("delete_all_by: malformed date"));
   EXPECT_THAT(error_of(R"({"delete_all_by": "30/06/2027"})"),
               HasSubstr("delete_all_by: malformed date"));
   EXPECT_THAT(error_of(R"({"delete_all_by": "2300-01-01"})"), HasSubstr("date after 2200"));
   EXPECT_THAT(error_of(R"({"partial": [{"categories": ["sections"], "by": "2020-01-01"}]})"),
-              HasSubstr("partial[0].by: date 2020-01-01 is in the past"));
+              HasSubstr("partial[0].by: date is in the past"));
   // A stored directive keeps its dates after they pass.
   EXPECT_TRUE(parse_stored_directive(R"({"delete_all_by": "2020-01-01"})").ok());
 }
