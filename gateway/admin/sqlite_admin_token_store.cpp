@@ -78,15 +78,7 @@ class SqliteAdminTokenStore final : public AdminTokenStore {
         db_.get(), "SELECT " + std::string(kColumns) + " FROM admin_tokens ORDER BY rowid",
         "list admin tokens");
     if (!stmt) return stmt.error();
-    std::vector<AdminToken> out;
-    for (;;) {
-      auto row = stmt->step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      auto token = read_token(*stmt);
-      if (!token) return token.error();
-      out.push_back(std::move(*token));
-    }
+    return stmt->rows(read_token);
   }
 
   sdk::Result<bool> revoke(std::string_view id, TimePoint now) override {

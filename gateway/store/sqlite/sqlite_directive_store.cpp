@@ -63,7 +63,8 @@ DisposalCounts empty_disposal_counts() {
 
 void add_disposal_counts(DisposalCounts& into, const DisposalCounts& more) {
   for (const auto& [kind, count] : more) {
-    auto it = std::find_if(into.begin(), into.end(), [&](const auto& c) { return c.first == kind; });
+    auto it =
+        std::find_if(into.begin(), into.end(), [&](const auto& c) { return c.first == kind; });
     if (it == into.end()) {
       into.emplace_back(kind, count);
     } else {
@@ -98,9 +99,9 @@ std::string scope_accounts(const DisposalScope& scope) {
 Statement& bind_scope(Statement& stmt, const DisposalScope& scope) {
   stmt.bind(1, scope.district_id);
   if (stmt.parameter_count() >= 2) {
-    stmt.bind(2, scope.left_on_or_before ? std::optional<std::string>(
-                                               date_to_text(*scope.left_on_or_before))
-                                         : std::nullopt);
+    stmt.bind(2, scope.left_on_or_before
+                     ? std::optional<std::string>(date_to_text(*scope.left_on_or_before))
+                     : std::nullopt);
   }
   if (stmt.parameter_count() >= 3) {
     stmt.bind(3, scope.inactive_since ? std::optional<std::int64_t>(to_unix(*scope.inactive_since))
@@ -222,16 +223,10 @@ class SqliteDirectiveStore final : public DirectiveStore {
   // DirectiveStore
   sdk::Result<std::vector<std::string>> districts() override {
     const std::lock_guard lock(mutex_);
-    auto select = Statement::prepare(db_.get(), "SELECT id FROM districts ORDER BY id",
-                                     "list districts");
+    auto select =
+        Statement::prepare(db_.get(), "SELECT id FROM districts ORDER BY id", "list districts");
     if (!select) return select.error();
-    std::vector<std::string> out;
-    for (;;) {
-      auto row = select->step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      out.push_back(select->text(0));
-    }
+    return select->rows([](const Statement& row) { return row.text(0); });
   }
 
   sdk::Result<bool> district_exists(std::string_view district_id) override {
@@ -255,8 +250,8 @@ class SqliteDirectiveStore final : public DirectiveStore {
         "WHERE district_id = ?1 RETURNING district_id, version, document, set_at, set_by",
         "set directive");
     if (!insert) return insert.error();
-    auto row = insert->bind(1, district_id).bind(2, document).bind(3, to_unix(now)).bind(4, actor)
-                   .step();
+    auto row =
+        insert->bind(1, district_id).bind(2, document).bind(3, to_unix(now)).bind(4, actor).step();
     if (!row) return row.error();
     if (!*row) return sqlite_error("set directive", "no version written");
     DirectiveVersion written = read_directive(*insert);
@@ -283,13 +278,7 @@ class SqliteDirectiveStore final : public DirectiveStore {
         "read directives");
     if (!select) return select.error();
     select->bind(1, district_id).bind(2, clamp_limit(limit));
-    std::vector<DirectiveVersion> out;
-    for (;;) {
-      auto row = select->step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      out.push_back(read_directive(*select));
-    }
+    return select->rows(read_directive);
   }
 
   sdk::Result<std::optional<std::string>> account_district(std::string_view account_id) override {
@@ -303,16 +292,17 @@ class SqliteDirectiveStore final : public DirectiveStore {
       return sdk::Error{sdk::ErrorCode::invalid_request, "legal hold: reason is empty"};
     }
     if (reason.size() > kMaxHoldReasonBytes) {
-      return sdk::Error{sdk::ErrorCode::limit_exceeded,
-                        "legal hold: reason longer than " + std::to_string(kMaxHoldReasonBytes) +
-                            " bytes"};
+      return sdk::Error{
+          sdk::ErrorCode::limit_exceeded,
+          "legal hold: reason longer than " + std::to_string(kMaxHoldReasonBytes) + " bytes"};
     }
     const std::lock_guard lock(mutex_);
     auto tx = Transaction::begin(db_.get());
     if (!tx) return tx.error();
     auto district = find_account_district(account_id);
     if (!district) return district.error();
-    if (!*district) return sdk::Error{sdk::ErrorCode::invalid_request, "legal hold: no such account"};
+    if (!*district)
+      return sdk::Error{sdk::ErrorCode::invalid_request, "legal hold: no such account"};
     auto insert = Statement::prepare(
         db_.get(),
         "INSERT INTO legal_holds (account_id, district_id, reason, placed_at, placed_by) "
@@ -347,8 +337,11 @@ class SqliteDirectiveStore final : public DirectiveStore {
             std::string(kHoldColumns),
         "release legal hold");
     if (!update) return update.error();
-    auto row =
-        update->bind(1, account_id).bind(2, to_unix(now)).bind(3, actor).bind(4, district_id).step();
+    auto row = update->bind(1, account_id)
+                   .bind(2, to_unix(now))
+                   .bind(3, actor)
+                   .bind(4, district_id)
+                   .step();
     if (!row) return row.error();
     if (!*row) return std::optional<LegalHold>{};
     LegalHold hold = read_hold(*update);
@@ -376,13 +369,7 @@ class SqliteDirectiveStore final : public DirectiveStore {
         "list legal holds");
     if (!select) return select.error();
     select->bind(1, district_id).bind(2, include_released ? 1 : 0).bind(3, clamp_limit(limit));
-    std::vector<LegalHold> out;
-    for (;;) {
-      auto row = select->step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      out.push_back(read_hold(*select));
-    }
+    return select->rows(read_hold);
   }
 
   sdk::Result<AccountRemoval> delete_account(std::string_view account_id) override {
@@ -425,8 +412,8 @@ class SqliteDirectiveStore final : public DirectiveStore {
   sdk::Result<bool> disposal_due(const DisposalScope& scope) override {
     const std::lock_guard lock(mutex_);
     for (const DisposalCategory category : scope.categories) {
-      auto select = Statement::prepare(db_.get(), "SELECT EXISTS (" + due_query(scope, category) + ")",
-                                       "check disposal");
+      auto select = Statement::prepare(
+          db_.get(), "SELECT EXISTS (" + due_query(scope, category) + ")", "check disposal");
       if (!select) return select.error();
       auto row = bind_scope(*select, scope).step();
       if (!row) return row.error();
@@ -435,29 +422,23 @@ class SqliteDirectiveStore final : public DirectiveStore {
     return false;
   }
 
-  sdk::Result<std::vector<std::string>> next_accounts_with_sessions(
-      const DisposalScope& scope, std::size_t limit) override {
+  sdk::Result<std::vector<std::string>> next_accounts_with_sessions(const DisposalScope& scope,
+                                                                    std::size_t limit) override {
     const std::lock_guard lock(mutex_);
     if (std::find(scope.categories.begin(), scope.categories.end(), DisposalCategory::accounts) ==
         scope.categories.end()) {
       return std::vector<std::string>{};
     }
-    auto select = Statement::prepare(
-        db_.get(),
-        "SELECT b.id FROM (SELECT a.id FROM accounts a WHERE " + scope_accounts(scope) + " AND " +
-            std::string(kNotHeld) +
-            " ORDER BY a.key LIMIT ?4) b WHERE EXISTS (SELECT 1 FROM sessions s "
-            "WHERE s.account_id = b.id)",
-        "find sessions to end");
+    auto select =
+        Statement::prepare(db_.get(),
+                           "SELECT b.id FROM (SELECT a.id FROM accounts a WHERE " +
+                               scope_accounts(scope) + " AND " + std::string(kNotHeld) +
+                               " ORDER BY a.key LIMIT ?4) b WHERE EXISTS (SELECT 1 FROM sessions s "
+                               "WHERE s.account_id = b.id)",
+                           "find sessions to end");
     if (!select) return select.error();
     bind_scope(*select, scope).bind(4, static_cast<std::int64_t>(limit));
-    std::vector<std::string> out;
-    for (;;) {
-      auto row = select->step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      out.push_back(select->text(0));
-    }
+    return select->rows([](const Statement& row) { return row.text(0); });
   }
 
   sdk::Result<bool> partial_entry_completed(std::string_view district_id,
@@ -492,9 +473,8 @@ class SqliteDirectiveStore final : public DirectiveStore {
         .bind(6, scope.left_on_or_before
                      ? std::optional<std::string>(date_to_text(*scope.left_on_or_before))
                      : std::nullopt)
-        .bind(7, scope.inactive_since
-                     ? std::optional<std::int64_t>(to_unix(*scope.inactive_since))
-                     : std::nullopt)
+        .bind(7, scope.inactive_since ? std::optional<std::int64_t>(to_unix(*scope.inactive_since))
+                                      : std::nullopt)
         .bind(8, to_unix(now))
         .bind(9, counts_to_json(empty_disposal_counts()));
     auto row = insert->step();
@@ -508,12 +488,11 @@ class SqliteDirectiveStore final : public DirectiveStore {
 
   sdk::Result<std::vector<DisposalJob>> unfinished_jobs(std::string_view district_id) override {
     const std::lock_guard lock(mutex_);
-    return select_jobs(
-        "SELECT " + std::string(kJobColumns) +
-            " FROM disposal_jobs WHERE finished_at IS NULL AND "
-            "(IFNULL(?1, '') = '' OR district_id = ?1) "
-            "ORDER BY id",
-        [&](Statement& s) { s.bind(1, district_id); });
+    return select_jobs("SELECT " + std::string(kJobColumns) +
+                           " FROM disposal_jobs WHERE finished_at IS NULL AND "
+                           "(IFNULL(?1, '') = '' OR district_id = ?1) "
+                           "ORDER BY id",
+                       [&](Statement& s) { s.bind(1, district_id); });
   }
 
   sdk::Result<DisposalBatch> dispose_batch(std::int64_t job_id, std::size_t batch_size,
@@ -576,9 +555,9 @@ class SqliteDirectiveStore final : public DirectiveStore {
     if (auto done = update->bind(1, job_id)
                         .bind(2, batch.job.batches)
                         .bind(3, counts_to_json(batch.job.counts))
-                        .bind(4, batch.job.finished_at ? std::optional<std::int64_t>(
-                                                             to_unix(*batch.job.finished_at))
-                                                       : std::nullopt)
+                        .bind(4, batch.job.finished_at
+                                     ? std::optional<std::int64_t>(to_unix(*batch.job.finished_at))
+                                     : std::nullopt)
                         .bind(5, batch.job.held_accounts)
                         .bind(6, batch.job.certificate_id)
                         .run();
@@ -612,9 +591,8 @@ class SqliteDirectiveStore final : public DirectiveStore {
 
   sdk::Result<void> mark_audited(std::int64_t job_id) override {
     const std::lock_guard lock(mutex_);
-    auto update = Statement::prepare(db_.get(),
-                                     "UPDATE disposal_jobs SET audited = 1 WHERE id = ?1",
-                                     "mark disposal audited");
+    auto update = Statement::prepare(
+        db_.get(), "UPDATE disposal_jobs SET audited = 1 WHERE id = ?1", "mark disposal audited");
     if (!update) return update.error();
     return update->bind(1, job_id).run();
   }
@@ -630,10 +608,9 @@ class SqliteDirectiveStore final : public DirectiveStore {
     auto row = select->bind(1, certificate_id).step();
     if (!row) return row.error();
     if (!*row) return std::optional<StoredCertificate>{};
-    return std::optional<StoredCertificate>(StoredCertificate{select->text(0), select->int64(1),
-                                                              select->text(2),
-                                                              from_unix(select->int64(3)),
-                                                              select->text(4)});
+    return std::optional<StoredCertificate>(
+        StoredCertificate{select->text(0), select->int64(1), select->text(2),
+                          from_unix(select->int64(3)), select->text(4)});
   }
 
   sdk::Result<void> checkpoint() override {
@@ -647,21 +624,13 @@ class SqliteDirectiveStore final : public DirectiveStore {
     auto select = Statement::prepare(db_.get(), sql, "read disposal jobs");
     if (!select) return select.error();
     bind(*select);
-    std::vector<DisposalJob> out;
-    for (;;) {
-      auto row = select->step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      auto job = read_job(*select);
-      if (!job) return job.error();
-      out.push_back(std::move(*job));
-    }
+    return select->rows(read_job);
   }
 
   sdk::Result<std::optional<DisposalJob>> load_job(std::int64_t job_id) {
-    auto jobs = select_jobs(
-        "SELECT " + std::string(kJobColumns) + " FROM disposal_jobs WHERE id = ?1",
-        [&](Statement& s) { s.bind(1, job_id); });
+    auto jobs =
+        select_jobs("SELECT " + std::string(kJobColumns) + " FROM disposal_jobs WHERE id = ?1",
+                    [&](Statement& s) { s.bind(1, job_id); });
     if (!jobs) return jobs.error();
     if (jobs->empty()) return std::optional<DisposalJob>{};
     return std::optional<DisposalJob>(std::move(jobs->front()));
@@ -669,8 +638,7 @@ class SqliteDirectiveStore final : public DirectiveStore {
 
   sdk::Result<std::optional<std::string>> find_account_district(std::string_view account_id) {
     auto select = Statement::prepare(
-        db_.get(), "SELECT COALESCE(district_id, '') FROM accounts WHERE id = ?1",
-        "find account");
+        db_.get(), "SELECT COALESCE(district_id, '') FROM accounts WHERE id = ?1", "find account");
     if (!select) return select.error();
     auto row = select->bind(1, account_id).step();
     if (!row) return row.error();
@@ -742,8 +710,7 @@ class SqliteDirectiveStore final : public DirectiveStore {
          "section_memberships"},
         {"DELETE FROM identities WHERE account_key IN (SELECT key FROM temp.disposal_accounts)",
          "identities"},
-        {"DELETE FROM accounts WHERE key IN (SELECT key FROM temp.disposal_accounts)",
-         "accounts"},
+        {"DELETE FROM accounts WHERE key IN (SELECT key FROM temp.disposal_accounts)", "accounts"},
     };
     for (const auto& [sql, kind] : steps) {
       auto n = run_counted(sql, "dispose: accounts", nullptr, 0);
@@ -759,11 +726,12 @@ class SqliteDirectiveStore final : public DirectiveStore {
     if (auto cleared = clear_batch(); !cleared) return cleared.error();
     switch (category) {
       case DisposalCategory::accounts: {
-        auto picked = run_counted("INSERT INTO temp.disposal_accounts (key, id) SELECT a.key, "
-                                  "a.id FROM accounts a WHERE " +
-                                      scope_accounts(scope) + " AND " + std::string(kNotHeld) +
-                                      " ORDER BY a.key LIMIT ?4",
-                                  "dispose: select accounts", &scope, limit);
+        auto picked = run_counted(
+            "INSERT INTO temp.disposal_accounts (key, id) SELECT a.key, "
+            "a.id FROM accounts a WHERE " +
+                scope_accounts(scope) + " AND " + std::string(kNotHeld) +
+                " ORDER BY a.key LIMIT ?4",
+            "dispose: select accounts", &scope, limit);
         if (!picked) return picked.error();
         if (*picked == 0) return std::size_t{0};
         auto deleted = delete_picked_accounts();
@@ -783,10 +751,11 @@ class SqliteDirectiveStore final : public DirectiveStore {
         return static_cast<std::size_t>(*n);
       }
       case DisposalCategory::sections: {
-        auto picked = run_counted("INSERT INTO temp.disposal_sections (key) SELECT s.key FROM "
-                                  "sections s WHERE s.district_id = ?1 AND " +
-                                      kSectionFree + " ORDER BY s.key LIMIT ?4",
-                                  "dispose: select sections", &scope, limit);
+        auto picked = run_counted(
+            "INSERT INTO temp.disposal_sections (key) SELECT s.key FROM "
+            "sections s WHERE s.district_id = ?1 AND " +
+                kSectionFree + " ORDER BY s.key LIMIT ?4",
+            "dispose: select sections", &scope, limit);
         if (!picked) return picked.error();
         auto members = run_counted(
             "DELETE FROM enrollments WHERE section_key IN (SELECT key FROM temp.disposal_sections)",
@@ -801,11 +770,12 @@ class SqliteDirectiveStore final : public DirectiveStore {
         return static_cast<std::size_t>(*picked);
       }
       case DisposalCategory::email_hashes: {
-        auto n = run_counted("UPDATE accounts SET email_hash = NULL WHERE key IN (SELECT a.key "
-                             "FROM accounts a WHERE " +
-                                 scope_accounts(scope) + " AND a.email_hash IS NOT NULL AND " +
-                                 std::string(kNotHeld) + " LIMIT ?4)",
-                             "dispose: email hashes", &scope, limit);
+        auto n = run_counted(
+            "UPDATE accounts SET email_hash = NULL WHERE key IN (SELECT a.key "
+            "FROM accounts a WHERE " +
+                scope_accounts(scope) + " AND a.email_hash IS NOT NULL AND " +
+                std::string(kNotHeld) + " LIMIT ?4)",
+            "dispose: email hashes", &scope, limit);
         if (!n) return n.error();
         add_count(batch.counts, "email_hashes", *n);
         return static_cast<std::size_t>(*n);

@@ -14,7 +14,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "common/crypto.h"
 #include "lmsgw/sdk/identity.h"
@@ -132,6 +134,39 @@ class Statement {
     sdk::Result<bool> row = step();
     if (!row) return row.error();
     return {};
+  }
+
+  // What a row reader gives: a value, or an sdk::Result of one.
+  template <class R>
+  struct RowValue {
+    using type = R;
+    static constexpr bool fallible = false;
+  };
+  template <class R>
+  struct RowValue<sdk::Result<R>> {
+    using type = R;
+    static constexpr bool fallible = true;
+  };
+
+  // Steps through every row, each read by `read` (a value, or an sdk::Result of one whose
+  // error ends the walk).
+  template <class Read>
+  auto rows(Read read) -> sdk::Result<
+      std::vector<typename RowValue<std::invoke_result_t<Read&, const Statement&>>::type>> {
+    using Value = std::invoke_result_t<Read&, const Statement&>;
+    std::vector<typename RowValue<Value>::type> out;
+    for (;;) {
+      auto row = step();
+      if (!row) return row.error();
+      if (!*row) return out;
+      if constexpr (RowValue<Value>::fallible) {
+        auto value = read(static_cast<const Statement&>(*this));
+        if (!value) return value.error();
+        out.push_back(std::move(*value));
+      } else {
+        out.push_back(read(static_cast<const Statement&>(*this)));
+      }
+    }
   }
 
   bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }

@@ -20,26 +20,12 @@ int main(int argc, char** argv) {
     ProcessArguments args;
     FakeCleverOptions options;
     for_each_flag(argc, argv, [&](const std::string& flag, const std::string& value) {
-      if (args.take(flag, value)) return;
-      if (flag == "--client-id") {
-        options.client_id = value;
-      } else if (flag == "--client-secret") {
-        options.client_secret = value;
-      } else if (flag == "--client-secret-file") {
-        options.client_secret = read_secret_file(value);
-      } else if (flag == "--redirect-uri") {
-        options.redirect_uris.push_back(value);
-      } else if (flag == "--auto-login") {
-        options.auto_login_user = value;
-      } else {
+      if (!args.take(flag, value) && !take_client_flag(flag, value, options)) {
         throw std::runtime_error("unknown flag " + flag);
       }
     });
     args.require();
-    if (options.client_id.empty() || options.client_secret.empty() ||
-        options.redirect_uris.empty()) {
-      throw std::runtime_error("required: --client-id --client-secret(-file) --redirect-uri");
-    }
+    require_client(options);
     FakeClever clever(options, read_fixture(args.fixture));
     return serve(args,
                  {.name = "fake_clever",

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,35 @@ std::string read_file(const std::string& path);
 // A secret file's content without its trailing newlines.
 std::string read_secret_file(const std::string& path);
 boost::json::object read_fixture(const std::string& path);
+
+// The OAuth client flags the fake Clever and the fake Google share (--client-id,
+// --client-secret, --client-secret-file, --redirect-uri, --auto-login), into any options with
+// those members. take_client_flag() is false for any other flag; require_client() throws naming
+// the missing required ones.
+template <class Options>
+bool take_client_flag(const std::string& flag, const std::string& value, Options& options) {
+  if (flag == "--client-id") {
+    options.client_id = value;
+  } else if (flag == "--client-secret") {
+    options.client_secret = value;
+  } else if (flag == "--client-secret-file") {
+    options.client_secret = read_secret_file(value);
+  } else if (flag == "--redirect-uri") {
+    options.redirect_uris.push_back(value);
+  } else if (flag == "--auto-login") {
+    options.auto_login_user = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+template <class Options>
+void require_client(const Options& options) {
+  if (options.client_id.empty() || options.client_secret.empty() || options.redirect_uris.empty()) {
+    throw std::runtime_error("required: --client-id --client-secret(-file) --redirect-uri");
+  }
+}
 
 struct FakeServer {
   // The process name for messages ("fake_clever").

@@ -23,19 +23,9 @@ int main(int argc, char** argv) {
     ProcessArguments args;
     FakeGoogleOptions options;
     for_each_flag(argc, argv, [&](const std::string& flag, const std::string& value) {
-      if (args.take(flag, value)) return;
-      if (flag == "--client-id") {
-        options.client_id = value;
-      } else if (flag == "--client-secret") {
-        options.client_secret = value;
-      } else if (flag == "--client-secret-file") {
-        options.client_secret = read_secret_file(value);
-      } else if (flag == "--redirect-uri") {
-        options.redirect_uris.push_back(value);
-      } else if (flag == "--issuer") {
+      if (args.take(flag, value) || take_client_flag(flag, value, options)) return;
+      if (flag == "--issuer") {
         options.issuer = value;
-      } else if (flag == "--auto-login") {
-        options.auto_login_user = value;
       } else if (flag == "--jwks-max-age") {
         options.jwks_max_age = std::chrono::seconds(std::stoi(value));
       } else {
@@ -43,10 +33,7 @@ int main(int argc, char** argv) {
       }
     });
     args.require();
-    if (options.client_id.empty() || options.client_secret.empty() ||
-        options.redirect_uris.empty()) {
-      throw std::runtime_error("required: --client-id --client-secret(-file) --redirect-uri");
-    }
+    require_client(options);
     FakeGoogle google(options, read_fixture(args.fixture));
     return serve(args,
                  {.name = "fake_google",
