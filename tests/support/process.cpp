@@ -7,9 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -95,20 +99,51 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return true;
 }
 
-std::uint16_t free_port() {
+namespace {
+
+// The start of the kernel's ephemeral range, where it picks ports for port 0 and for outgoing
+// connections.
+int lowest_ephemeral_port() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  in >> low;
+  return low;
+}
+
+bool can_listen_on(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot find a free port");
-  }
+  address.sin_port = htons(port);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
-  return ntohs(address.sin_port);
+  return bound;
+}
+
+}  // namespace
+
+// Ports come from below the ephemeral range: a port inside it may be taken by any test's outgoing
+// connection between this probe and the server's bind, which made servers fail to start under a
+// parallel suite. 10000-15999 is left to the demo smoke test (tests/e2e/demo_smoke.sh). Ports
+// handed out once are never handed out again by this process.
+std::uint16_t free_port() {
+  constexpr int kLowestPort = 16000;
+  static std::mutex mutex;
+  static std::set<std::uint16_t> handed_out;
+  static std::mt19937 random{std::random_device{}()};
+  const std::lock_guard lock(mutex);
+  // A machine whose ephemeral range starts low still gets a thousand ports to pick from.
+  const int highest_port = std::max(lowest_ephemeral_port() - 1, kLowestPort + 999);
+  std::uniform_int_distribution<int> pick(kLowestPort, highest_port);
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(pick(random));
+    if (handed_out.contains(port) || !can_listen_on(port)) continue;
+    handed_out.insert(port);
+    return port;
+  }
+  throw std::runtime_error("cannot find a free port");
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -48,7 +48,7 @@ class ChildProcess {
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-// A TCP port that was free a moment ago on 127.0.0.1 (the kernel's choice for port 0).
+// A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's ephemeral range.
 std::uint16_t free_port();
 
 // The whole file as bytes ("" when it does not exist).
