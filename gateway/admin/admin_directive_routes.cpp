@@ -334,9 +334,11 @@ http::Response AdminDirectiveRoutes::certificate(const http::Request& request,
   if (id.size() > kMaxIdBytes) return not_found();
   auto stored = deps_.store.certificate(id);
   if (!stored) return json_error(stored.error());
-  // Another district's certificate is answered as one that does not exist.
+  // Another district's certificate is answered as one that does not exist; so is the platform
+  // scope's (its district is empty, which only an operator may access) to a district admin.
   if (!*stored || !principal.may_access((*stored)->district_id)) return not_found();
   const store::StoredCertificate& found = **stored;
+  const bool platform = found.district_id.empty();
   // The payload as stored in the JWS: the district verifies the signature over exactly it
   // (lmsgwctl certificate verify, or any JOSE library with the gateway's JWKS).
   boost::json::value document = nullptr;
@@ -348,15 +350,20 @@ http::Response AdminDirectiveRoutes::certificate(const http::Request& request,
       document = stored_json(*payload);
     }
   }
-  auto audited = record_admin_read(deps_.audit, deps_.clock, principal, found.district_id,
-                                   kCertificateRoute, {{"certificates", 1}});
+  auto audited =
+      record_admin_read(deps_.audit, deps_.clock, principal,
+                        platform ? std::nullopt : std::optional<std::string>(found.district_id),
+                        kCertificateRoute, {{"certificates", 1}});
   if (!audited) return json_error(audited.error());
-  return json_response(200, boost::json::object{{"certificate_id", found.id},
-                                                {"district", found.district_id},
-                                                {"job", found.job_id},
-                                                {"issued_at", time::to_rfc3339_utc(found.issued_at)},
-                                                {"jws", found.jws},
-                                                {"certificate", std::move(document)}});
+  return json_response(
+      200, boost::json::object{{"certificate_id", found.id},
+                               {"scope", platform ? "platform" : "district"},
+                               {"district", platform ? boost::json::value(nullptr)
+                                                     : boost::json::value(found.district_id)},
+                               {"job", found.job_id},
+                               {"issued_at", time::to_rfc3339_utc(found.issued_at)},
+                               {"jws", found.jws},
+                               {"certificate", std::move(document)}});
 }
 
 }  // namespace lmsgw::admin

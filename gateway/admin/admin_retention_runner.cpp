@@ -53,8 +53,8 @@ void AdminRetentionRunner::loop() {
       spdlog::error("admin: requested retention run failed: {}", ran.error().detail);
     } else {
       for (const store::DisposalJob& job : ran->completed) {
-        spdlog::info("admin: disposal job {} of district {} completed (certificate {})", job.id,
-                     job.scope.district_id, job.certificate_id.value_or(""));
+        spdlog::info("admin: disposal job {} of {} completed (certificate {})", job.id,
+                     directives::disposal_scope_name(job.scope), job.certificate_id.value_or(""));
       }
     }
     lock.lock();

@@ -41,7 +41,7 @@ int refuse(std::string_view message);
 int revoke(const config::GatewayConfig& config, const std::vector<std::string>& args);
 // district revoke ID | district reinstate ID | district status ID
 int district(const config::GatewayConfig& config, const std::vector<std::string>& args);
-// audit export --district ID [--since DATE]
+// audit export --district ID | --platform [--since DATE]
 int audit(const config::GatewayConfig& config, const std::vector<std::string>& args);
 // admin-token create --district ID | --operator [--label TEXT] | admin-token list |
 // admin-token revoke ID (ctl_admin.cpp)

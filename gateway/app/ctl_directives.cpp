@@ -280,7 +280,7 @@ int retention(const config::GatewayConfig& config, const std::vector<std::string
   auto report = engine.run(kClock.now(), district_id);
   if (!report) return fail(report.error());
   for (const store::DisposalJob& job : report->completed) {
-    std::cout << "job " << job.id << " district " << job.scope.district_id << " rule "
+    std::cout << "job " << job.id << " " << directives::disposal_scope_name(job.scope) << " rule "
               << store::to_string(job.scope.rule) << " completed: certificate "
               << job.certificate_id.value_or("") << "\n ";
     for (const auto& [kind, count] : job.counts) std::cout << " " << kind << "=" << count;

@@ -65,24 +65,31 @@ int district(const config::GatewayConfig& config, const std::vector<std::string>
 }
 
 int audit(const config::GatewayConfig& config, const std::vector<std::string>& args) {
+  constexpr std::string_view kUsage =
+      "usage: audit export --district ID | --platform [--since DATE]";
   std::string district_id;
+  bool platform = false;
   std::chrono::system_clock::time_point since{};
-  if (args.empty() || args[0] != "export") {
-    return refuse("usage: audit export --district ID [--since DATE]");
-  }
+  if (args.empty() || args[0] != "export") return refuse(kUsage);
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--district" && i + 1 < args.size()) {
       district_id = args[++i];
+    } else if (args[i] == "--platform") {
+      platform = true;
     } else if (args[i] == "--since" && i + 1 < args.size()) {
       auto parsed = time::parse_utc_time(args[++i]);
       if (!parsed) return refuse("--since must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
       since = *parsed;
     } else {
-      return refuse("usage: audit export --district ID [--since DATE]");
+      return refuse(kUsage);
     }
   }
-  if (district_id.empty()) return refuse("audit export needs --district ID");
-  if (!config.districts.contains(district_id)) {
+  // --platform: the events of no district (the platform scope's disposals, operator actions
+  // that concern no single district), for the operator.
+  if (district_id.empty() == !platform) {
+    return refuse("audit export needs either --district ID or --platform");
+  }
+  if (!platform && !config.districts.contains(district_id)) {
     return refuse("no district '" + district_id + "' in the configuration");
   }
   auto session = open_store_session(config);
@@ -104,7 +111,7 @@ int audit(const config::GatewayConfig& config, const std::vector<std::string>& a
   // appears in the next export.
   store::AuditEvent read;
   read.at = std::chrono::system_clock::now();
-  read.district_id = district_id;
+  if (!platform) read.district_id = district_id;
   read.actor = std::string(kActor);
   read.action = "audit.exported";
   read.counts = {{"events", exported}};

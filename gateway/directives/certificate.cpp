@@ -18,7 +18,15 @@ boost::json::object certificate_document(const store::DisposalJob& job,
                                          std::chrono::system_clock::time_point issued_at) {
   boost::json::object out;
   out["certificate_id"] = certificate_id;
-  out["district"] = job.scope.district_id;
+  // The platform scope (accounts of no district, the platform's inactivity policy) has no
+  // district; the member is still there, null, so every certificate has the same members.
+  if (job.scope.district_id.empty()) {
+    out["scope"] = "platform";
+    out["district"] = nullptr;
+  } else {
+    out["scope"] = "district";
+    out["district"] = job.scope.district_id;
+  }
   if (job.scope.directive_version) {
     boost::json::object directive;
     directive["id"] = "directive:" + job.scope.district_id + ":v" +

@@ -42,8 +42,9 @@ class KeyRingSigner final : public CertificateSigner {
   session::KeyRing& keys_;
 };
 
-// The certificate document of a completed job: certificate_id, district, directive ({"id",
-// "version"} or "default"), rule, categories, counts, held_accounts, job, started_at,
+// The certificate document of a completed job: certificate_id, scope ("district", or
+// "platform" for accounts of no district), district (null for the platform scope), directive
+// ({"id", "version"} or "default"), rule, categories, counts, held_accounts, job, started_at,
 // finished_at, gateway_instance, issued_at (times RFC 3339 UTC).
 boost::json::object certificate_document(const store::DisposalJob& job,
                                          std::string_view certificate_id,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -45,6 +46,10 @@ RetentionSettings retention_settings(const config::RetentionConfig& config) {
         gethostname(host.data(), host.size() - 1) == 0 ? host.data() : "lms-gateway";
   }
   return settings;
+}
+
+std::string disposal_scope_name(const store::DisposalScope& scope) {
+  return scope.district_id.empty() ? "the platform scope" : "district " + scope.district_id;
 }
 
 RetentionEngine::RetentionEngine(store::DirectiveStore& store, store::AccountStore& accounts,
@@ -118,6 +123,25 @@ sdk::Result<std::vector<store::DisposalScope>> RetentionEngine::due(
       scopes.push_back(std::move(partial));
     }
   }
+  return keep_due(std::move(scopes));
+}
+
+sdk::Result<std::vector<store::DisposalScope>> RetentionEngine::platform_due(
+    system_clock::time_point now) {
+  std::vector<store::DisposalScope> scopes;
+  if (settings_.defaults.inactive_days) {
+    // Measured as a district's `inactive` rule: from the last sign-in, or the creation.
+    store::DisposalScope inactive;
+    inactive.rule = store::DisposalRule::inactive;
+    inactive.categories = {store::DisposalCategory::accounts};
+    inactive.inactive_since = now - *settings_.defaults.inactive_days * kDay;
+    scopes.push_back(std::move(inactive));
+  }
+  return keep_due(std::move(scopes));
+}
+
+sdk::Result<std::vector<store::DisposalScope>> RetentionEngine::keep_due(
+    std::vector<store::DisposalScope> scopes) {
   std::vector<store::DisposalScope> with_work;
   for (store::DisposalScope& candidate : scopes) {
     auto has_work = store_.disposal_due(candidate);
@@ -153,9 +177,12 @@ sdk::Result<RetentionReport> RetentionEngine::run(system_clock::time_point now,
   } else {
     districts.emplace_back(district_id);
   }
-  for (const std::string& district : districts) {
+  // Each district's due rules, then (in a run over all) the platform scope's.
+  std::vector<std::optional<std::string>> targets(districts.begin(), districts.end());
+  if (district_id.empty()) targets.emplace_back();
+  for (const std::optional<std::string>& target : targets) {
     if (!report.interrupted.empty()) break;
-    auto scopes = due(district, now);
+    auto scopes = target ? due(*target, now) : platform_due(now);
     if (!scopes) return scopes.error();
     for (const store::DisposalScope& scope : *scopes) {
       if (!report.interrupted.empty()) break;
@@ -189,10 +216,13 @@ sdk::Result<void> RetentionEngine::end_sessions(const std::vector<std::string>& 
 
 sdk::Result<bool> RetentionEngine::drive(store::DisposalJob& job) {
   // A withdrawn district's sessions all ended when it was withdrawn, and none can start since:
-  // its accounts need no revocation each.
-  auto withdrawal = accounts_.district_withdrawal(job.scope.district_id);
-  if (!withdrawal) return withdrawal.error();
-  const bool revoke_each = !withdrawal->has_value();
+  // its accounts need no revocation each. Accounts of no district always do.
+  bool revoke_each = true;
+  if (!job.scope.district_id.empty()) {
+    auto withdrawal = accounts_.district_withdrawal(job.scope.district_id);
+    if (!withdrawal) return withdrawal.error();
+    revoke_each = !withdrawal->has_value();
+  }
   const store::Certify certify_job = [this](const store::DisposalJob& completed) {
     return certify(completed);
   };
@@ -237,7 +267,8 @@ sdk::Result<void> RetentionEngine::audit_completed() {
   for (const store::DisposalJob& job : *pending) {
     store::AuditEvent event;
     event.at = job.finished_at.value_or(clock_.now());
-    event.district_id = job.scope.district_id;
+    // The platform scope's event has no district (`lmsgwctl audit export --platform`).
+    if (!job.scope.district_id.empty()) event.district_id = job.scope.district_id;
     event.actor = std::string(kRetentionActor);
     event.action = "disposal.completed";
     event.object = job.certificate_id.value_or("");
@@ -283,8 +314,8 @@ void RetentionScheduler::loop() {
       wait = std::min<std::chrono::seconds>(interval_, kRetryAfterFailure);
     } else {
       for (const store::DisposalJob& job : ran->completed) {
-        spdlog::info("retention: disposal job {} of district {} completed (certificate {})",
-                     job.id, job.scope.district_id, job.certificate_id.value_or(""));
+        spdlog::info("retention: disposal job {} of {} completed (certificate {})", job.id,
+                     disposal_scope_name(job.scope), job.certificate_id.value_or(""));
       }
     }
     std::unique_lock lock(mutex_);

@@ -1,5 +1,6 @@
 // The retention engine: finds, per district, what its directive (or the configured defaults)
-// says must be gone at a given time, and deletes it for real as disposal jobs: bounded
+// says must be gone at a given time, and, for the platform scope (accounts of no district),
+// what the platform's inactivity policy says; it deletes it for real as disposal jobs: bounded
 // batches, each one transaction that also advances the job's persisted progress, so a process
 // killed mid-job resumes it on its next run and finishes it. Whole accounts only, never one
 // under legal hold. A completed job carries its signed disposal certificate. The scheduler
@@ -42,6 +43,9 @@ struct RetentionSettings {
 // The settings the `retention:` section gives; the instance defaults to the host name.
 RetentionSettings retention_settings(const config::RetentionConfig& config);
 
+// "district <id>", or "the platform scope" (accounts of no district): for logs and output.
+std::string disposal_scope_name(const store::DisposalScope& scope);
+
 struct RetentionReport {
   // Jobs this run completed (resumed ones included), oldest first.
   std::vector<store::DisposalJob> completed;
@@ -59,14 +63,22 @@ class RetentionEngine {
   // Resumes every unfinished job, then starts and runs a job for each rule due at `now` that
   // has something to delete (a rule with nothing to delete creates no job and no certificate);
   // for one district, or for all when `district_id` is empty. Rules in order: after
-  // revocation, delete all by, after leaving roster, inactive, partial entries. Afterwards the
-  // write-ahead log is checkpointed so deleted rows do not linger in it.
+  // revocation, delete all by, after leaving roster, inactive, partial entries. A run for all
+  // then does the platform scope (platform_due); a run for one district neither starts nor
+  // resumes it. Afterwards the write-ahead log is checkpointed so deleted rows do not linger
+  // in it.
   sdk::Result<RetentionReport> run(std::chrono::system_clock::time_point now,
                                    std::string_view district_id = {});
 
   // What `run` would start at `now` for the district (empty when nothing is due).
   sdk::Result<std::vector<store::DisposalScope>> due(std::string_view district_id,
                                                      std::chrono::system_clock::time_point now);
+
+  // What `run` would start at `now` for the platform scope: with the configured
+  // `default_inactive_days`, the accounts of no district whose last sign-in (or creation, if
+  // none) is that many days old, under rule `inactive` with no directive version; else nothing.
+  sdk::Result<std::vector<store::DisposalScope>> platform_due(
+      std::chrono::system_clock::time_point now);
 
   // Makes a run under way stop at its next batch boundary (its job resumes next time).
   void request_stop() noexcept { stopping_.store(true); }
@@ -76,6 +88,8 @@ class RetentionEngine {
   void set_batch_limit_for_test(std::size_t batches) noexcept { batch_limit_ = batches; }
 
  private:
+  // The scopes that cover something not held.
+  sdk::Result<std::vector<store::DisposalScope>> keep_due(std::vector<store::DisposalScope> scopes);
   // True when the job completed.
   sdk::Result<bool> drive(store::DisposalJob& job);
   sdk::Result<store::IssuedCertificate> certify(const store::DisposalJob& job);

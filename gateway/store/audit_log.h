@@ -44,6 +44,8 @@ inline constexpr std::size_t kMaxAuditObject = 200;
 inline constexpr std::size_t kMaxAuditCounts = 32;
 
 struct AuditQuery {
+  // Empty: the events of no district (the platform scope's disposals, operator actions that
+  // concern no single district).
   std::string district_id;
   // Events at or after this time.
   std::chrono::system_clock::time_point since{};
@@ -59,7 +61,7 @@ class AuditLog {
 
   // Returns the event's id.
   virtual sdk::Result<std::int64_t> append(const AuditEvent& event) = 0;
-  // The district's events, oldest first.
+  // The district's events (or those of no district), oldest first.
   virtual sdk::Result<std::vector<AuditEvent>> list(const AuditQuery& query) = 0;
 };
 

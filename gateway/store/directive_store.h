@@ -83,6 +83,8 @@ std::optional<DisposalRule> disposal_rule_from_string(std::string_view name) noe
 // What a job disposes of, fixed when it starts: a job killed mid-way resumes under the same
 // scope even if the directive changed meanwhile.
 struct DisposalScope {
+  // Empty: the platform scope, the accounts of no district (stored as NULL). Only the rule
+  // `inactive` of category `accounts`, with no directive version, applies to it.
   std::string district_id;
   DisposalRule rule = DisposalRule::delete_all_by;
   std::vector<DisposalCategory> categories;  // processed in this order
@@ -115,7 +117,7 @@ struct IssuedCertificate {
 struct StoredCertificate {
   std::string id;
   std::int64_t job_id = 0;
-  std::string district_id;
+  std::string district_id;  // empty: the platform scope
   TimePoint issued_at{};
   std::string jws;
 };
@@ -193,7 +195,8 @@ class DirectiveStore {
   // is already running (another process started it: it is resumed, not doubled).
   virtual sdk::Result<std::optional<DisposalJob>> start_job(const DisposalScope& scope,
                                                             TimePoint now) = 0;
-  // Jobs not completed, oldest first (of one district, or of all when empty).
+  // Jobs not completed, oldest first (of one district, or of every district and the platform
+  // scope when empty).
   virtual sdk::Result<std::vector<DisposalJob>> unfinished_jobs(std::string_view district_id) = 0;
   // In one transaction: deletes up to `batch_size` units (accounts, sections, memberships or
   // email hashes, in the scope's category order) and adds them to the job's progress; when the
@@ -201,7 +204,7 @@ class DirectiveStore {
   virtual sdk::Result<DisposalBatch> dispose_batch(std::int64_t job_id, std::size_t batch_size,
                                                    TimePoint now, const Certify& certify) = 0;
   virtual sdk::Result<std::optional<DisposalJob>> job(std::int64_t job_id) = 0;
-  // The district's jobs, newest first.
+  // The district's jobs (the platform scope's when empty), newest first.
   virtual sdk::Result<std::vector<DisposalJob>> jobs(std::string_view district_id,
                                                      std::size_t limit) = 0;
   // Completed jobs whose "disposal.completed" audit event was not yet appended (the audit log

@@ -95,11 +95,15 @@ class SqliteAuditLog final : public AuditLog {
     const std::lock_guard lock(mutex_);
     auto select = Statement::prepare(
         db_.get(),
-        "SELECT id, at, district_id, actor, action, object, counts FROM audit_events "
-        "WHERE district_id = ?1 AND id > ?2 AND at >= ?3 ORDER BY id LIMIT ?4",
+        std::string("SELECT id, at, district_id, actor, action, object, counts FROM audit_events "
+                    "WHERE ") +
+            (query.district_id.empty() ? "district_id IS NULL" : "district_id = ?1") +
+            " AND id > ?2 AND at >= ?3 ORDER BY id LIMIT ?4",
         "list audit events");
     if (!select) return select.error();
-    select->bind(1, query.district_id)
+    std::optional<std::string_view> district;
+    if (!query.district_id.empty()) district = query.district_id;
+    select->bind(1, district)
         .bind(2, query.after_id)
         .bind(3, to_unix(query.since))
         .bind(4, static_cast<std::int64_t>(query.limit));

@@ -85,9 +85,16 @@ constexpr std::string_view kNotHeld =
 constexpr std::string_view kHeld =
     "EXISTS (SELECT 1 FROM legal_holds h WHERE h.account_id = a.id AND h.released_at IS NULL)";
 
+// The district a scope binds: NULL for the platform scope (accounts of no district).
+std::optional<std::string_view> scope_district(std::string_view district_id) {
+  if (district_id.empty()) return std::nullopt;
+  return district_id;
+}
+
 // The accounts a scope covers, held or not: ?1 district, ?2 left-roster date, ?3 inactivity time.
+// The platform scope's accounts are those of no district (accounts_by_district serves both).
 std::string scope_accounts(const DisposalScope& scope) {
-  std::string where = "a.district_id = ?1";
+  std::string where = scope.district_id.empty() ? "a.district_id IS NULL" : "a.district_id = ?1";
   if (scope.rule == DisposalRule::after_leaving_roster) {
     where += " AND a.left_roster_on IS NOT NULL AND a.left_roster_on <= ?2";
   } else if (scope.rule == DisposalRule::inactive) {
@@ -97,7 +104,7 @@ std::string scope_accounts(const DisposalScope& scope) {
 }
 
 Statement& bind_scope(Statement& stmt, const DisposalScope& scope) {
-  stmt.bind(1, scope.district_id);
+  stmt.bind(1, scope_district(scope.district_id));
   if (stmt.parameter_count() >= 2) {
     stmt.bind(2, scope.left_on_or_before
                      ? std::optional<std::string>(date_to_text(*scope.left_on_or_before))
@@ -465,7 +472,7 @@ class SqliteDirectiveStore final : public DirectiveStore {
             std::string(kJobColumns),
         "start disposal job");
     if (!insert) return insert.error();
-    insert->bind(1, scope.district_id)
+    insert->bind(1, scope_district(scope.district_id))
         .bind(2, to_string(scope.rule))
         .bind(3, categories_to_json(scope.categories))
         .bind(4, scope.directive_version)
@@ -537,7 +544,7 @@ class SqliteDirectiveStore final : public DirectiveStore {
       if (!insert) return insert.error();
       if (auto done = insert->bind(1, issued->id)
                           .bind(2, job_id)
-                          .bind(3, scope.district_id)
+                          .bind(3, scope_district(scope.district_id))
                           .bind(4, to_unix(issued->issued_at))
                           .bind(5, issued->jws)
                           .run();
@@ -576,9 +583,11 @@ class SqliteDirectiveStore final : public DirectiveStore {
   sdk::Result<std::vector<DisposalJob>> jobs(std::string_view district_id,
                                              std::size_t limit) override {
     const std::lock_guard lock(mutex_);
-    return select_jobs("SELECT " + std::string(kJobColumns) +
-                           " FROM disposal_jobs WHERE district_id = ?1 ORDER BY id DESC LIMIT ?2",
-                       [&](Statement& s) { s.bind(1, district_id).bind(2, clamp_limit(limit)); });
+    return select_jobs(
+        "SELECT " + std::string(kJobColumns) + " FROM disposal_jobs WHERE " +
+            (district_id.empty() ? "district_id IS NULL" : "district_id = ?1") +
+            " ORDER BY id DESC LIMIT ?2",
+        [&](Statement& s) { s.bind(1, scope_district(district_id)).bind(2, clamp_limit(limit)); });
   }
 
   sdk::Result<std::vector<DisposalJob>> unaudited_jobs() override {

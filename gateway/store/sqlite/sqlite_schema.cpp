@@ -373,6 +373,58 @@ CREATE INDEX deletion_requests_by_age ON deletion_requests (requested_at);
 -- it until the provider enables it again.
 ALTER TABLE identities ADD COLUMN disabled_at INTEGER NULL;
 )sql"},
+    Migration{6, R"sql(
+-- The platform scope (docs/directives.md "Accounts of no district"): the platform's inactivity
+-- policy disposes of accounts of no district, and its jobs and certificates have no district
+-- (NULL). The running-job index keys NULL as '' (no district id is empty), so the platform
+-- scope too has at most one running job per rule.
+CREATE TABLE disposal_jobs_rebuilt (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  district_id       TEXT NULL CHECK (district_id IS NULL OR length(district_id) > 0),
+  rule              TEXT NOT NULL CHECK (rule IN ('after_leaving_roster', 'inactive',
+                      'delete_all_by', 'after_revocation', 'partial')),
+  categories        TEXT NOT NULL CHECK (json_valid(categories)),
+  directive_version INTEGER NULL,
+  partial_entry     INTEGER NULL,
+  left_on_or_before TEXT NULL,
+  inactive_since    INTEGER NULL,
+  started_at        INTEGER NOT NULL,
+  finished_at       INTEGER NULL,
+  batches           INTEGER NOT NULL DEFAULT 0,
+  counts            TEXT NOT NULL CHECK (json_valid(counts)),
+  held_accounts     INTEGER NOT NULL DEFAULT 0,
+  certificate_id    TEXT NULL,
+  audited           INTEGER NOT NULL DEFAULT 0 CHECK (audited IN (0, 1)),
+  CHECK ((finished_at IS NULL) = (certificate_id IS NULL)),
+  -- The platform scope follows the platform's policy only: no directive, one rule.
+  CHECK (district_id IS NOT NULL OR (rule = 'inactive' AND directive_version IS NULL))
+) STRICT;
+INSERT INTO disposal_jobs_rebuilt (id, district_id, rule, categories, directive_version,
+  partial_entry, left_on_or_before, inactive_since, started_at, finished_at, batches, counts,
+  held_accounts, certificate_id, audited)
+  SELECT id, district_id, rule, categories, directive_version, partial_entry,
+  left_on_or_before, inactive_since, started_at, finished_at, batches, counts, held_accounts,
+  certificate_id, audited FROM disposal_jobs;
+DROP TABLE disposal_jobs;
+ALTER TABLE disposal_jobs_rebuilt RENAME TO disposal_jobs;
+CREATE INDEX disposal_jobs_by_district ON disposal_jobs (district_id, id);
+CREATE UNIQUE INDEX disposal_jobs_running ON disposal_jobs
+  (COALESCE(district_id, ''), rule, COALESCE(partial_entry, -1)) WHERE finished_at IS NULL;
+
+CREATE TABLE disposal_certificates_rebuilt (
+  id          TEXT PRIMARY KEY NOT NULL,
+  job_id      INTEGER NOT NULL UNIQUE REFERENCES disposal_jobs (id),
+  district_id TEXT NULL CHECK (district_id IS NULL OR length(district_id) > 0),
+  issued_at   INTEGER NOT NULL,
+  jws         TEXT NOT NULL
+) STRICT;
+INSERT INTO disposal_certificates_rebuilt (id, job_id, district_id, issued_at, jws)
+  SELECT id, job_id, district_id, issued_at, jws FROM disposal_certificates;
+DROP TABLE disposal_certificates;
+ALTER TABLE disposal_certificates_rebuilt RENAME TO disposal_certificates;
+CREATE INDEX disposal_certificates_by_district ON disposal_certificates (district_id);
+)sql",
+              true},
 };
 
 constexpr int kLatestVersion = kMigrations.back().version;

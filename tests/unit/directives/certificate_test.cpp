@@ -53,6 +53,8 @@ std::string base64url(std::string_view text) {
 
 TEST(CertificateTest, DocumentCarriesTheJobAndDefaultDirective) {
   const auto doc = certificate_document(completed_job(), "cert_x", "gw-1", kStart);
+  EXPECT_EQ(doc.at("scope").as_string(), "district");
+  EXPECT_EQ(doc.at("district").as_string(), "d1");
   EXPECT_EQ(doc.at("directive").as_string(), "default");
   EXPECT_EQ(doc.at("rule").as_string(), "after_revocation");
   EXPECT_EQ(boost::json::serialize(doc.at("categories")), R"(["accounts","sections"])");

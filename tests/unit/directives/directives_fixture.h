@@ -120,12 +120,13 @@ class DirectivesFixture : public ::testing::Test {
     ASSERT_TRUE(accounts_->ensure_district(id, kStart - 1000 * kDay).ok());
   }
 
-  // An account with one identity link and one session.
+  // An account with one identity link and one session; of no district when `district` is empty.
   void add_account(const std::string& id, const std::string& district, const AccountSpec& spec = {}) {
     const bool rostered = spec.left_roster_on.has_value() || !spec.last_sign_in;
     exec("INSERT INTO accounts (id, role, district_id, display_name, email_hash, created_at, "
          "last_sign_in_at, roster_connection, roster_seen_run, left_roster_on) VALUES ('" +
-         id + "', '" + spec.role + "', '" + district + "', 'Name', " +
+         id + "', '" + spec.role + "', " + (district.empty() ? "NULL" : "'" + district + "'") +
+         ", 'Name', " +
          (spec.email_hash ? "randomblob(32)" : "NULL") + ", " +
          std::to_string(unix_of(spec.created)) + ", " +
          (spec.last_sign_in ? std::to_string(unix_of(*spec.last_sign_in)) : "NULL") + ", " +
