@@ -4,6 +4,7 @@
 // holds, retention runs and disposal certificates.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -116,8 +117,9 @@ class AdminApiTest : public ::testing::Test {
     setup.sync_yaml = "  clever-roster:\n    plugin: clever\n    provider_districts: {\"" +
                       std::string(kSpringfieldClever) + "\": springfield}\n" +
                       "    schedule: manual\n    config:\n" + settings;
-    // Retention runs only when a test asks for one through the API.
-    setup.retention_yaml = "  interval: manual\n";
+    // Retention runs only when a test asks for one through the API. The platform's inactivity
+    // policy is far longer than any test account has been idle, unless a test backdates one.
+    setup.retention_yaml = "  interval: manual\n  default_inactive_days: 1000\n";
     gateway_ = std::make_unique<GatewayProcess>(dir_.path(), std::move(setup));
 
     http::ClientOptions options;
@@ -618,6 +620,103 @@ TEST_F(AdminApiTest, ADistrictDirectsDisposalAfterRevocationAndVerifiesTheCertif
   for (const std::string& canary : canaries()) {
     EXPECT_THAT(bytes, Not(HasSubstr(canary))) << canary;
   }
+}
+
+// An account of no district (as a guardian's through Facebook would be: here Shelbyville's
+// student, moved out of its district and idle for longer than the platform's policy) is
+// disposed of by the operator's run over all districts, with its live session ended first;
+// the platform-scope certificate is the operator's alone, verifies, and is audited under no
+// district, which `lmsgwctl audit export --platform` exports.
+TEST_F(AdminApiTest, ThePlatformPolicyDisposesOfAnIdleAccountOfNoDistrict) {
+  TestBrowser student(pki_.ca_certificate_file);
+  signed_in_account(student, kStudent);
+  TestBrowser orphan(pki_.ca_certificate_file);
+  const std::string orphan_id = signed_in_account(orphan, kOtherStudent);
+  ASSERT_EQ(auth_check(orphan).status, 200);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((gateway_->directory() / "lmsgw.db").string().c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5'000);
+    const std::string sql =
+        "UPDATE accounts SET district_id = NULL, created_at = created_at - 1001 * 86400, "
+        "last_sign_in_at = last_sign_in_at - 1001 * 86400 WHERE id = '" +
+        orphan_id + "'";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  // A run for one district leaves it alone.
+  ASSERT_EQ(call("POST", "/admin/v1/districts/shelbyville/retention-runs", operator_).status, 202);
+  ASSERT_TRUE(eventually(
+      [&] {
+        const Answer listed =
+            call("GET", "/admin/v1/districts/shelbyville/retention-runs", operator_);
+        return listed.status == 200 && !listed.json().at("run_pending").as_bool();
+      },
+      std::chrono::seconds(30)));
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE id = '" + orphan_id + "'"), "1");
+
+  ASSERT_EQ(call("POST", "/admin/v1/retention-runs", operator_).status, 202);
+  ASSERT_TRUE(eventually(
+      [&] {
+        return gateway_->query(
+                   "SELECT count(*) FROM disposal_certificates WHERE district_id IS "
+                   "NULL") == "1";
+      },
+      std::chrono::seconds(30)));
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE id = '" + orphan_id + "'"), "0");
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM sessions WHERE account_id = '" + orphan_id + "'"),
+            "0");
+  EXPECT_NE(auth_check(orphan).status, 200);
+  EXPECT_EQ(auth_check(student).status, 200);
+  EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE district_id = 'springfield'"),
+            "1");
+
+  const std::string certificate_id =
+      gateway_->query("SELECT id FROM disposal_certificates WHERE district_id IS NULL")
+          .value_or("");
+  const std::string certificate_path = "/admin/v1/certificates/" + certificate_id;
+  EXPECT_EQ(call("GET", certificate_path, springfield_).status, 404);
+  EXPECT_EQ(call("GET", certificate_path, springfield_).body,
+            call("GET", "/admin/v1/certificates/cert_nothing", springfield_).body);
+  const Answer certificate = call("GET", certificate_path, operator_);
+  ASSERT_EQ(certificate.status, 200) << certificate.body;
+  const boost::json::object document = certificate.json();
+  EXPECT_EQ(document.at("scope"), "platform");
+  EXPECT_TRUE(document.at("district").is_null());
+  EXPECT_EQ(document.at("certificate").at("scope"), "platform");
+  EXPECT_TRUE(document.at("certificate").at("district").is_null());
+  EXPECT_EQ(document.at("certificate").at("rule"), "inactive");
+  EXPECT_EQ(document.at("certificate").at("directive"), "default");
+  EXPECT_EQ(document.at("certificate").at("counts").at("accounts"), 1);
+  EXPECT_THAT(certificate.body, Not(HasSubstr(orphan_id)));
+
+  const std::filesystem::path jws_file = dir_.path() / "platform-certificate.jws";
+  const auto saved =
+      gateway_->lmsgwctl({"certificate", "get", certificate_id, "--out", jws_file.string()});
+  ASSERT_EQ(saved.exit_code, 0) << saved.output;
+  const auto verified = gateway_->lmsgwctl({"certificate", "verify", jws_file.string()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_THAT(verified.output, HasSubstr("certificate valid"));
+  EXPECT_THAT(verified.output, HasSubstr(R"("scope":"platform","district":null)"));
+
+  const auto platform_events = gateway_->lmsgwctl({"audit", "export", "--platform"});
+  ASSERT_EQ(platform_events.exit_code, 0) << platform_events.output;
+  EXPECT_THAT(
+      platform_events.output,
+      HasSubstr(R"("district":null,"actor":"retention","action":"disposal.completed","object":")" +
+                certificate_id + "\""));
+  // Its sessions ended before the deletion, recorded by its opaque id as for any account.
+  EXPECT_THAT(
+      platform_events.output,
+      HasSubstr(R"("actor":"retention","action":"account.revoked","object":")" + orphan_id + "\""));
+  const auto district_events = gateway_->lmsgwctl({"audit", "export", "--district", "shelbyville"});
+  ASSERT_EQ(district_events.exit_code, 0) << district_events.output;
+  EXPECT_THAT(district_events.output, Not(HasSubstr(certificate_id)));
+  EXPECT_NE(gateway_->lmsgwctl({"audit", "export"}).exit_code, 0);
+  EXPECT_NE(
+      gateway_->lmsgwctl({"audit", "export", "--platform", "--district", "shelbyville"}).exit_code,
+      0);
 }
 
 }  // namespace
