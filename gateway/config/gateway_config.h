@@ -119,7 +119,8 @@ struct SyncConnectionConfig {
 // Retention and disposal (the `retention:` section; docs/directives.md).
 struct RetentionConfig {
   // The platform's own inactivity policy: accounts of a district whose directive sets no
-  // inactive_days are deleted this many days after their last sign-in. Absent: none.
+  // inactive_days, and (in runs over all districts) accounts of no district, are deleted this
+  // many days after their last sign-in (or creation, if none). Absent: none.
   std::optional<int> default_inactive_days;
   // Days from a district's withdrawal to the complete disposal of its data, when its directive
   // says nothing (PRIVACY.md C.1: the default is complete disposal, at once).
