@@ -33,6 +33,14 @@ inline std::int64_t unix_of(system_clock::time_point at) {
   return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
 }
 
+// A disposal count by kind; -1 when the kind is missing.
+inline std::int64_t count_of(const store::DisposalCounts& counts, std::string_view kind) {
+  for (const auto& [name, n] : counts) {
+    if (name == kind) return n;
+  }
+  return -1;
+}
+
 class TestSigner final : public CertificateSigner {
  public:
   TestSigner() : key_(*jose::SigningKey::generate(jose::Algorithm::es256, "test-key")) {

@@ -15,19 +15,13 @@
 namespace lmsgw::directives {
 namespace {
 
+using testing::count_of;
 using testing::DirectivesFixture;
 using testing::kDay;
 using testing::kStart;
 using testing::never_signed_in;
 using testing::signed_in;
 using std::chrono::system_clock;
-
-std::int64_t count_of(const store::DisposalCounts& counts, std::string_view kind) {
-  for (const auto& [name, n] : counts) {
-    if (name == kind) return n;
-  }
-  return -1;
-}
 
 constexpr int kPolicyDays = 365;
 

@@ -15,16 +15,10 @@ using testing::left_roster;
 using testing::never_signed_in;
 using testing::signed_in;
 using testing::teacher;
+using testing::count_of;
 using testing::DirectivesFixture;
 using testing::kDay;
 using testing::kStart;
-
-std::int64_t count_of(const store::DisposalCounts& counts, std::string_view kind) {
-  for (const auto& [name, n] : counts) {
-    if (name == kind) return n;
-  }
-  return -1;
-}
 
 class RetentionEngineTest : public DirectivesFixture {
  protected:
