@@ -164,7 +164,7 @@ TEST_F(StartupTest, LmsgwctlMigratesTheDatabase) {
   const auto config = write_config();
   auto [code, output] = run(LMSGW_CTL_BIN, {"--config", config.string(), "migrate"});
   EXPECT_EQ(code, 0) << output;
-  EXPECT_THAT(output, HasSubstr("is at schema version 5"));
+  EXPECT_THAT(output, HasSubstr("is at schema version 6"));
 }
 
 }  // namespace
