@@ -65,7 +65,7 @@ void AdminRouter::install(http::Router& router) {
   const std::vector<http::Method> any_method{
       http::Method::get,   http::Method::head,    http::Method::post,    http::Method::put,
       http::Method::patch, http::Method::delete_, http::Method::options, http::Method::other};
-  for (const char* pattern : {"/admin", "/admin/{path...}"}) {
+  for (const char* pattern : {"/admin", "/admin/", "/admin/{path...}"}) {
     router.add(
         any_method, pattern,
         [this](const http::Request& request) { return serve_unknown(request); },
@@ -216,8 +216,7 @@ std::optional<std::map<std::string, std::string, std::less<>>> query_params(
   return std::map<std::string, std::string, std::less<>>(pairs.begin(), pairs.end());
 }
 
-std::optional<std::int64_t> parse_count(std::string_view text, std::int64_t min,
-                                        std::int64_t max) {
+std::optional<std::int64_t> parse_count(std::string_view text, std::int64_t min, std::int64_t max) {
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {

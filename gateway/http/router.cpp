@@ -97,7 +97,8 @@ void Router::add(std::vector<Method> methods, std::string pattern, Handler handl
     route.segments.emplace_back(segment);
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);
-    if (rest.empty()) throw std::invalid_argument("trailing '/' in route pattern: " + pattern);
+    // A trailing slash is a last, empty segment: the pattern serves that exact path only.
+    if (rest.empty()) route.segments.emplace_back();
   }
   routes_.push_back(std::move(route));
   names_.push_back(std::move(pattern));

@@ -1,6 +1,7 @@
 // Maps method + path to a handler. Patterns are literal segments and `{name}` segments; a
 // parameter matches exactly one non-empty segment. A last segment `{name...}` matches the rest
-// of the path (one or more segments, slashes included). A route serving GET also serves HEAD.
+// of the path (one or more segments, slashes included). A trailing slash is part of the path:
+// "/a/" and "/a" are different routes. A route serving GET also serves HEAD.
 #pragma once
 
 #include <cstdint>

@@ -223,7 +223,8 @@ TEST_F(AdminApiTest, NoTokenWrongTokenAndRevokedTokenAre401) {
   EXPECT_THAT(gateway_->lmsgwctl({"admin-token", "list"}).output, HasSubstr("revoked 20"));
 
   // Nothing under /admin answers before authentication, not even "not found".
-  for (const char* path : {"/admin", "/admin/v1/nothing", "/admin/v1/districts/nowhere"}) {
+  for (const char* path :
+       {"/admin", "/admin/", "/admin/v1/nothing", "/admin/v1/districts/nowhere"}) {
     EXPECT_EQ(call("GET", path, "").status, 401) << path;
     EXPECT_EQ(call("GET", path, operator_).status, 404) << path;
   }
@@ -507,7 +508,8 @@ TEST_F(AdminApiTest, ALegalHoldPlacedThroughTheApiKeepsAStudentUntilReleased) {
 
   const Answer exported = call("GET", "/admin/v1/districts/springfield/audit", springfield_);
   const std::string admin = "district-admin:" + token_id(1);
-  EXPECT_THAT(exported.body, HasSubstr(R"("actor":")" + admin + R"(","action":"legal_hold.placed")"));
+  EXPECT_THAT(exported.body,
+              HasSubstr(R"("actor":")" + admin + R"(","action":"legal_hold.placed")"));
   EXPECT_THAT(exported.body,
               HasSubstr(R"("actor":")" + admin + R"(","action":"legal_hold.released")"));
   EXPECT_THAT(exported.body, Not(HasSubstr("records request")));
@@ -528,8 +530,8 @@ TEST_F(AdminApiTest, ADistrictDirectsDisposalAfterRevocationAndVerifiesTheCertif
                           R"({"after_revocation_days": 0, "inactive_days": 400})");
   ASSERT_EQ(set.status, 200) << set.body;
   EXPECT_EQ(set.json().at("version"), 1);
-  const Answer refused = call("PUT", base + "/directive", springfield_,
-                              R"({"after_revocation_days": -3})");
+  const Answer refused =
+      call("PUT", base + "/directive", springfield_, R"({"after_revocation_days": -3})");
   EXPECT_EQ(refused.status, 400);
   EXPECT_THAT(refused.json().at("detail").as_string(), HasSubstr("after_revocation_days"));
   const Answer current = call("GET", base + "/directive", springfield_);
@@ -604,10 +606,10 @@ TEST_F(AdminApiTest, ADistrictDirectsDisposalAfterRevocationAndVerifiesTheCertif
     std::ofstream out(jws_file);
     out << tampered;
   }
-  EXPECT_NE(gateway_->lmsgwctl(
-                {"certificate", "verify", jws_file.string(), "--jwks", jwks_file.string()})
-                .exit_code,
-            0);
+  EXPECT_NE(
+      gateway_->lmsgwctl({"certificate", "verify", jws_file.string(), "--jwks", jwks_file.string()})
+          .exit_code,
+      0);
 
   const Answer exported = call("GET", base + "/audit", springfield_);
   const std::string admin = "district-admin:" + token_id(1);

@@ -164,8 +164,8 @@ TEST_F(AdminRouterTest, AnyAdminRoutesReachTheHandler) {
 }
 
 TEST_F(AdminRouterTest, UnknownAdminPathsAuthenticateFirst) {
-  for (const char* path : {"/admin", "/admin/v1", "/admin/v1/nothing", "/admin/v2/districts",
-                           "/admin/v1/districts/springfield/nothing"}) {
+  for (const char* path : {"/admin", "/admin/", "/admin/v1", "/admin/v1/", "/admin/v1/nothing",
+                           "/admin/v2/districts", "/admin/v1/districts/springfield/nothing"}) {
     EXPECT_EQ(anonymous(Method::get, path).send(router_).status, 401) << path;
     EXPECT_EQ(bearer(Method::get, path, "wrong").send(router_).status, 401) << path;
     const http::Response found = bearer(Method::get, path, operator_).send(router_);

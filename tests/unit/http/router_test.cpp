@@ -82,6 +82,23 @@ TEST_F(RouterTest, TrailingSlashIsADifferentPath) {
   EXPECT_EQ(router_.match(r).handler, nullptr);
 }
 
+TEST(RouterTrailingSlashTest, APatternWithATrailingSlashServesOnlyThatPath) {
+  Router router;
+  router.add({Method::get}, "/a", answer("bare"));
+  router.add({Method::get}, "/a/", answer("slash"));
+  router.add({Method::get}, "/a/{rest...}", answer("rest"));
+  const auto served_by = [&](std::string_view path) {
+    Request r = request(Method::get, path);
+    const RouteMatch match = router.match(r);
+    return match.handler ? (*match.handler)(r).body : std::string("none");
+  };
+  EXPECT_EQ(served_by("/a"), "bare");
+  EXPECT_EQ(served_by("/a/"), "slash");
+  EXPECT_EQ(served_by("/a/b"), "rest");
+  EXPECT_EQ(served_by("/a/b/"), "rest");
+  EXPECT_EQ(served_by("/a//"), "rest");
+}
+
 TEST_F(RouterTest, WrongMethodIsAMismatchNotAMiss) {
   Request r = request(Method::put, "/callback/google");
   const RouteMatch match = router_.match(r);
@@ -113,7 +130,7 @@ TEST(RouterPatternTest, RejectsMalformedPatterns) {
   bad("");
   bad("no-slash");
   bad("/a//b");
-  bad("/a/");
+  bad("/a//");
   bad("/{}");
   bad("/{a");
   bad("/a}");
