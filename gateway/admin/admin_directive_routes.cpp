@@ -50,8 +50,8 @@ boost::json::object hold_json(const store::LegalHold& hold) {
           {"placed_at", time::to_rfc3339_utc(hold.placed_at)},
           {"placed_by", hold.placed_by},
           {"released_at", time_or_null(hold.released_at)},
-          {"released_by", hold.released_by ? boost::json::value(*hold.released_by)
-                                           : boost::json::value(nullptr)}};
+          {"released_by",
+           hold.released_by ? boost::json::value(*hold.released_by) : boost::json::value(nullptr)}};
 }
 
 boost::json::object job_json(const store::DisposalJob& job) {
@@ -111,10 +111,12 @@ std::variant<boost::json::array, http::Response> audited_list(
   if (!rows) return json_error(rows.error());
   boost::json::array out;
   for (const auto& row : *rows) out.push_back(to_json(row));
-  auto audited = record_admin_read(audit, clock, principal,
-                                   std::string(request.route_param("district")), list.route,
-                                   {{std::string(list.counted),
-                                     static_cast<std::int64_t>(out.size())}});
+  // A route without {district} (the platform scope's) reads nothing of a district.
+  const std::string_view district = request.route_param("district");
+  auto audited = record_admin_read(
+      audit, clock, principal,
+      district.empty() ? std::nullopt : std::optional<std::string>(district), list.route,
+      {{std::string(list.counted), static_cast<std::int64_t>(out.size())}});
   if (!audited) return json_error(audited.error());
   return out;
 }
@@ -135,8 +137,8 @@ AdminDirectiveRoutes::AdminDirectiveRoutes(AdminDirectiveDependencies dependenci
     : deps_(std::move(dependencies)) {}
 
 void AdminDirectiveRoutes::add_routes(AdminRouter& router) {
-  using Member = http::Response (AdminDirectiveRoutes::*)(const http::Request&,
-                                                          const AdminPrincipal&);
+  using Member =
+      http::Response (AdminDirectiveRoutes::*)(const http::Request&, const AdminPrincipal&);
   const auto add = [this, &router](Method method, std::string_view pattern, AdminAccess access,
                                    Member member) {
     router.add({{method},
@@ -158,6 +160,8 @@ void AdminDirectiveRoutes::add_routes(AdminRouter& router) {
       &AdminDirectiveRoutes::list_retention_runs);
   add(Method::post, kRetentionRunsRoute, AdminAccess::district,
       &AdminDirectiveRoutes::start_retention_run);
+  add(Method::get, kAllRetentionRunsRoute, AdminAccess::operator_only,
+      &AdminDirectiveRoutes::list_platform_retention_runs);
   add(Method::post, kAllRetentionRunsRoute, AdminAccess::operator_only,
       &AdminDirectiveRoutes::start_retention_run_everywhere);
   add(Method::get, kCertificateRoute, AdminAccess::any_admin, &AdminDirectiveRoutes::certificate);
@@ -168,8 +172,8 @@ http::Response AdminDirectiveRoutes::current_directive(const http::Request& requ
   const std::string district(request.route_param("district"));
   auto current = deps_.directives.current(district);
   if (!current) return json_error(current.error());
-  auto audited = record_admin_read(deps_.audit, deps_.clock, principal, district,
-                                   kDirectiveRoute, {{"directives", *current ? 1 : 0}});
+  auto audited = record_admin_read(deps_.audit, deps_.clock, principal, district, kDirectiveRoute,
+                                   {{"directives", *current ? 1 : 0}});
   if (!audited) return json_error(audited.error());
   if (!*current) {
     return json_error(404, "no_directive",
@@ -215,8 +219,7 @@ http::Response AdminDirectiveRoutes::list_holds(const http::Request& request,
   auto holds = audited_list(
       {kHoldsRoute, kDefaultHolds, store::kMaxListRows, "legal_holds"}, request, principal,
       deps_.audit, deps_.clock,
-      [&](std::size_t limit) { return deps_.directives.holds(district, false, limit); },
-      hold_json);
+      [&](std::size_t limit) { return deps_.directives.holds(district, false, limit); }, hold_json);
   if (auto* refusal = std::get_if<http::Response>(&holds)) return std::move(*refusal);
   return json_response(
       200, boost::json::object{{"district", district},
@@ -234,9 +237,9 @@ http::Response AdminDirectiveRoutes::place_hold(const http::Request& request,
   }
   const auto reason = string_member(*body, "reason");
   if (!reason || reason->empty() || reason->size() > store::kMaxHoldReasonBytes) {
-    return json_error(400, "invalid_request",
-                      "reason must be a text of 1 to " +
-                          std::to_string(store::kMaxHoldReasonBytes) + " bytes");
+    return json_error(
+        400, "invalid_request",
+        "reason must be a text of 1 to " + std::to_string(store::kMaxHoldReasonBytes) + " bytes");
   }
   // Another district's account and an unknown id are answered alike, before anything else is
   // said about the account.
@@ -285,6 +288,22 @@ http::Response AdminDirectiveRoutes::list_retention_runs(const http::Request& re
                                {"jobs", std::move(std::get<boost::json::array>(jobs))}});
 }
 
+http::Response AdminDirectiveRoutes::list_platform_retention_runs(const http::Request& request,
+                                                                  const AdminPrincipal& principal) {
+  auto jobs = audited_list(
+      {kAllRetentionRunsRoute, kDefaultList, kMaxList, "disposal_jobs"}, request, principal,
+      deps_.audit, deps_.clock, [&](std::size_t limit) { return deps_.store.jobs({}, limit); },
+      job_json);
+  if (auto* refusal = std::get_if<http::Response>(&jobs)) return std::move(*refusal);
+  const bool available = deps_.retention != nullptr;
+  // Only a run of every district does the platform scope.
+  return json_response(
+      200, boost::json::object{{"scope", "platform"},
+                               {"retention_available", available},
+                               {"run_pending", available && deps_.retention->pending({})},
+                               {"jobs", std::move(std::get<boost::json::array>(jobs))}});
+}
+
 http::Response AdminDirectiveRoutes::start_retention_run(const http::Request& request,
                                                          const AdminPrincipal& principal) {
   const std::string district(request.route_param("district"));
@@ -328,9 +347,7 @@ http::Response AdminDirectiveRoutes::start_retention_run_everywhere(
 http::Response AdminDirectiveRoutes::certificate(const http::Request& request,
                                                  const AdminPrincipal& principal) {
   const std::string_view id = request.route_param("id");
-  const auto not_found = [] {
-    return json_error(404, "not_found", "no certificate has this id");
-  };
+  const auto not_found = [] { return json_error(404, "not_found", "no certificate has this id"); };
   if (id.size() > kMaxIdBytes) return not_found();
   auto stored = deps_.store.certificate(id);
   if (!stored) return json_error(stored.error());

@@ -42,15 +42,15 @@ class AdminDirectiveRoutes {
  private:
   http::Response current_directive(const http::Request& request, const AdminPrincipal& principal);
   http::Response set_directive(const http::Request& request, const AdminPrincipal& principal);
-  http::Response directive_versions(const http::Request& request,
-                                    const AdminPrincipal& principal);
+  http::Response directive_versions(const http::Request& request, const AdminPrincipal& principal);
   http::Response list_holds(const http::Request& request, const AdminPrincipal& principal);
   http::Response place_hold(const http::Request& request, const AdminPrincipal& principal);
   http::Response release_hold(const http::Request& request, const AdminPrincipal& principal);
-  http::Response list_retention_runs(const http::Request& request,
-                                     const AdminPrincipal& principal);
-  http::Response start_retention_run(const http::Request& request,
-                                     const AdminPrincipal& principal);
+  http::Response list_retention_runs(const http::Request& request, const AdminPrincipal& principal);
+  // The platform scope's jobs (accounts of no district): operator only.
+  http::Response list_platform_retention_runs(const http::Request& request,
+                                              const AdminPrincipal& principal);
+  http::Response start_retention_run(const http::Request& request, const AdminPrincipal& principal);
   http::Response start_retention_run_everywhere(const http::Request& request,
                                                 const AdminPrincipal& principal);
   http::Response certificate(const http::Request& request, const AdminPrincipal& principal);

@@ -658,14 +658,26 @@ TEST_F(AdminApiTest, ThePlatformPolicyDisposesOfAnIdleAccountOfNoDistrict) {
       std::chrono::seconds(30)));
   EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE id = '" + orphan_id + "'"), "1");
 
+  const Answer none_yet = call("GET", "/admin/v1/retention-runs", operator_);
+  ASSERT_EQ(none_yet.status, 200) << none_yet.body;
+  EXPECT_TRUE(none_yet.json().at("jobs").as_array().empty());
   ASSERT_EQ(call("POST", "/admin/v1/retention-runs", operator_).status, 202);
+  // The platform scope's jobs are the operator's to list, once the run is over.
+  Answer platform_runs;
   ASSERT_TRUE(eventually(
       [&] {
-        return gateway_->query(
-                   "SELECT count(*) FROM disposal_certificates WHERE district_id IS "
-                   "NULL") == "1";
+        platform_runs = call("GET", "/admin/v1/retention-runs", operator_);
+        return platform_runs.status == 200 && !platform_runs.json().at("run_pending").as_bool();
       },
       std::chrono::seconds(30)));
+  const boost::json::object runs = platform_runs.json();
+  EXPECT_EQ(runs.at("scope"), "platform");
+  const boost::json::array& platform_jobs = runs.at("jobs").as_array();
+  ASSERT_EQ(platform_jobs.size(), 1U) << platform_runs.body;
+  EXPECT_EQ(platform_jobs.front().at("rule"), "inactive");
+  EXPECT_EQ(platform_jobs.front().at("state"), "completed");
+  EXPECT_EQ(platform_jobs.front().at("counts").at("accounts"), 1);
+  EXPECT_EQ(call("GET", "/admin/v1/retention-runs", springfield_).status, 403);
   EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE id = '" + orphan_id + "'"), "0");
   EXPECT_EQ(gateway_->query("SELECT count(*) FROM sessions WHERE account_id = '" + orphan_id + "'"),
             "0");
@@ -674,9 +686,9 @@ TEST_F(AdminApiTest, ThePlatformPolicyDisposesOfAnIdleAccountOfNoDistrict) {
   EXPECT_EQ(gateway_->query("SELECT count(*) FROM accounts WHERE district_id = 'springfield'"),
             "1");
 
-  const std::string certificate_id =
-      gateway_->query("SELECT id FROM disposal_certificates WHERE district_id IS NULL")
-          .value_or("");
+  const std::string certificate_id(platform_jobs.front().at("certificate").as_string());
+  EXPECT_EQ(gateway_->query("SELECT id FROM disposal_certificates WHERE district_id IS NULL"),
+            certificate_id);
   const std::string certificate_path = "/admin/v1/certificates/" + certificate_id;
   EXPECT_EQ(call("GET", certificate_path, springfield_).status, 404);
   EXPECT_EQ(call("GET", certificate_path, springfield_).body,
@@ -708,6 +720,9 @@ TEST_F(AdminApiTest, ThePlatformPolicyDisposesOfAnIdleAccountOfNoDistrict) {
       platform_events.output,
       HasSubstr(R"("district":null,"actor":"retention","action":"disposal.completed","object":")" +
                 certificate_id + "\""));
+  // The operator's reads of the platform scope are audited under no district too.
+  EXPECT_THAT(platform_events.output,
+              HasSubstr(R"("action":"admin.read","object":"/admin/v1/retention-runs")"));
   // Its sessions ended before the deletion, recorded by its opaque id as for any account.
   EXPECT_THAT(
       platform_events.output,
