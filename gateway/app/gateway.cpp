@@ -20,6 +20,9 @@
 #include "common/crypto.h"
 #include "common/time.h"
 #include "config/secrets.h"
+#include "directives/account_deletion.h"
+#include "directives/directive_service.h"
+#include "directives/retention_engine.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "identity/minimizer.h"
@@ -40,16 +43,13 @@
 #include "signin/connection.h"
 #include "signin/sign_in_service.h"
 #include "store/audit_log.h"
+#include "store/directive_store.h"
 #include "store/roster_store.h"
 #include "store/sqlite/sqlite_account_store.h"
 #include "sync/run_report.h"
 #include "sync/sync_engine.h"
 #include "sync/sync_metrics.h"
 #include "sync/sync_scheduler.h"
-#include "directives/account_deletion.h"
-#include "directives/directive_service.h"
-#include "directives/retention_engine.h"
-#include "store/directive_store.h"
 
 namespace lmsgw::app {
 namespace {
@@ -171,8 +171,8 @@ std::optional<StartupError> Gateway::Parts::build_directives() {
   auto opened = store::open_sqlite_directive_store(config.store.sqlite_path);
   if (!opened) return StartupError{kExitRuntimeFailure, opened.error().detail};
   directive_store = std::move(*opened);
-  directive_service = std::make_unique<directives::DirectiveService>(*directive_store, *audit,
-                                                                     clock);
+  directive_service =
+      std::make_unique<directives::DirectiveService>(*directive_store, *audit, clock);
   account_deleter =
       std::make_unique<directives::AccountDeleter>(*directive_store, *revocations, *audit, clock);
   if (!key_ring) return std::nullopt;
@@ -186,8 +186,9 @@ std::optional<StartupError> Gateway::Parts::build_directives() {
 void Gateway::Parts::start_retention() {
   if (!config.retention.interval) return;
   if (!retention) {
-    spdlog::warn("retention: no scheduled disposal: certificates need the tokens section's "
-                 "signing key (lmsgwctl retention run needs it too)");
+    spdlog::warn(
+        "retention: no scheduled disposal: certificates need the tokens section's "
+        "signing key (lmsgwctl retention run needs it too)");
     return;
   }
   retention_scheduler = std::make_unique<directives::RetentionScheduler>(
@@ -330,9 +331,9 @@ std::optional<StartupError> Gateway::Parts::build_admin() {
       admin::AdminApiDependencies{*store, *revocations, *audit, *account_deleter, roster.get(),
                                   admin_sync_runner.get(), clock});
   admin_api->add_routes(*admin_router);
-  admin_directive_routes = std::make_unique<admin::AdminDirectiveRoutes>(
-      admin::AdminDirectiveDependencies{*directive_service, *directive_store, *audit,
-                                        admin_retention_runner.get(), clock});
+  admin_directive_routes =
+      std::make_unique<admin::AdminDirectiveRoutes>(admin::AdminDirectiveDependencies{
+          *directive_service, *directive_store, *audit, admin_retention_runner.get(), clock});
   admin_directive_routes->add_routes(*admin_router);
   return std::nullopt;
 }
@@ -552,13 +553,26 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
   p.signal_metrics.register_with(*p.metrics);
 
   std::shared_ptr<const logging::Redactor> redactor = p.redactor;
+  const auto redact_detail = [redactor](std::string_view text) {
+    return redactor->redact_detail(text);
+  };
   p.sign_in = std::make_unique<signin::SignInService>(
-      signin::SignInDependencies{
-          p.connections, p.unavailable_connections, cfg.districts, *p.minimizer, *p.store,
-          *p.sessions, *p.login_states, p.used_login_states, *p.return_urls, *p.metrics, p.clock,
-          [redactor](std::string_view text) { return redactor->redact_detail(text); }},
+      signin::SignInDependencies{p.connections, p.unavailable_connections, cfg.districts,
+                                 *p.minimizer, *p.store, *p.sessions, *p.login_states,
+                                 p.used_login_states, *p.return_urls, *p.metrics, p.clock,
+                                 redact_detail},
       signin::SignInSettings{cfg.session.cookie_name, cfg.session.cookie_secure,
                              cfg.session.login_timeout});
+  // Whatever a route calls exists before the server binds and the background threads start: a
+  // start-up failure after that would leave threads running.
+  auto signal_store = signals::open_sqlite_signal_store({.path = cfg.store.sqlite_path});
+  if (!signal_store) return StartupError{kExitRuntimeFailure, signal_store.error().detail};
+  p.signal_store = std::move(*signal_store);
+  p.signal_service = std::make_unique<signals::SignalService>(
+      signals::SignalDependencies{p.connections, *p.minimizer, *p.store, *p.signal_store,
+                                  *p.revocations, *p.account_deleter, *p.audit, p.signal_metrics,
+                                  p.clock, redact_detail},
+      cfg.server.public_url);
   p.forward_auth = std::make_unique<session::ForwardAuth>(*p.sessions, p.access_tokens.get(),
                                                           cfg.session.cookie_name, p.clock);
 
@@ -585,15 +599,6 @@ std::variant<std::unique_ptr<Gateway>, StartupError> Gateway::start(config::Gate
     p.sync_scheduler->start();
   }
   p.start_retention();
-  auto signal_store = signals::open_sqlite_signal_store({.path = cfg.store.sqlite_path});
-  if (!signal_store) return StartupError{kExitRuntimeFailure, signal_store.error().detail};
-  p.signal_store = std::move(*signal_store);
-  p.signal_service = std::make_unique<signals::SignalService>(
-      signals::SignalDependencies{
-          p.connections, *p.minimizer, *p.store, *p.signal_store, *p.revocations,
-          *p.account_deleter, *p.audit, p.signal_metrics, p.clock,
-          [redactor](std::string_view text) { return redactor->redact_detail(text); }},
-      cfg.server.public_url);
 
   spdlog::info(
       "lms-gateway listening on {}:{} ({} connection(s), {} live session(s), {} plugin(s))",
